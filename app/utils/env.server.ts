@@ -1,0 +1,53 @@
+import { z } from "zod";
+
+/**
+ * The environment, validated once. A missing or malformed value stops the
+ * process with a message naming it. Secrets are never logged.
+ */
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine(
+      (v) => v === undefined || protocols.some((p) => v.startsWith(`${p}:`)),
+      { message: `must start with ${protocols.map((p) => `${p}://`).join(" or ")}` },
+    );
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  APP_URL: z.string().url().optional(),
+  DATABASE_URL: optionalUrl(["postgres", "postgresql"]),
+  DATA_DIR: z.string().default(".data"),
+  MAIL_RELAY_URL: optionalUrl(["smtp", "smtps"]),
+  MAIL_FROM: z.string().default("Channel Portal <portal@vendor.test>"),
+  MAIL_DOMAIN: z.string().default("portal.vendor.test"),
+  MAIL_POLL_MS: z.coerce.number().int().min(50).default(1000),
+  JOBS: z.enum(["on", "off"]).default("on"),
+  TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+let cached: Env | undefined;
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+export function appUrl(): string {
+  const e = env();
+  return (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
+}

@@ -1,0 +1,4 @@
+export * from "./partners";
+export * from "./auth";
+export * from "./audit";
+export * from "./mail";
