@@ -31,6 +31,8 @@ const NEEDS_CHROMIUM: ReadonlySet<Project> = new Set(["e2e"]);
 /** Extra vitest CLI flags per project (worker counts cannot be set per project in the config). */
 const PROJECT_FLAGS: Partial<Record<Project, string[]>> = { integration: ["--maxWorkers=2"] };
 
+type EnvVars = Record<string, string | undefined>;
+
 interface Row {
   name: string;
   passed: number;
@@ -41,7 +43,9 @@ interface Row {
 }
 
 const rows: Row[] = [];
-let cluster: Cluster | undefined;
+/** Set as soon as startCluster is called, so that shutdown() can also stop a cluster still starting. */
+let cluster: Promise<Cluster> | undefined;
+let interrupted: NodeJS.Signals | undefined;
 let child: ChildProcess | undefined;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "portal-test-run-"));
 const flag = (name: string) => ["1", "true", "yes"].includes((process.env[name] ?? "").toLowerCase());
@@ -52,7 +56,7 @@ function header(title: string): void {
 }
 
 /** Runs a command with node_modules/.bin on the PATH, output inherited; resolves to its exit code. */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+function run(cmd: string, args: string[], env: EnvVars = {}): Promise<number> {
   console.log(`$ ${[cmd, ...args].join(" ")}`);
   return new Promise<number>((resolve) => {
     const bin = path.join(ROOT, "node_modules", ".bin");
@@ -99,7 +103,7 @@ interface VitestJson {
   numFailedTestSuites?: number;
 }
 
-async function vitestProject(project: Project, env: NodeJS.ProcessEnv): Promise<void> {
+async function vitestProject(project: Project, env: EnvVars): Promise<void> {
   header(`vitest --project ${project}`);
   const started = Date.now();
   const out = path.join(tmp, `${project}.json`);
@@ -113,21 +117,22 @@ async function vitestProject(project: Project, env: NodeJS.ProcessEnv): Promise<
   try {
     report = JSON.parse(fs.readFileSync(out, "utf8")) as VitestJson;
   } catch {
-    // vitest writes no report when it fails before running (config error, no test files).
+    // No report when vitest fails before running (e.g. a config error).
   }
   if (report) {
     row.passed = report.numPassedTests ?? 0;
     row.failed = report.numFailedTests ?? 0;
     row.skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   }
-  if (code !== 0 && row.failed === 0) {
-    // Failures outside any test: a file that does not import, a failing
-    // beforeAll/afterAll, an unhandled rejection, no test files, ...
-    row.failed = Math.max(1, report?.numFailedTestSuites ?? 0);
-    row.note = report ? `vitest exit code ${code}: errors outside tests` : `vitest exit code ${code}, no report`;
-  } else if (row.passed + row.failed === 0) {
+  if (row.passed + row.failed === 0) {
+    // No test files, every test skipped, or vitest failed before running any.
     row.failed = 1;
-    row.note = "no tests ran";
+    row.note = `no tests ran${code !== 0 ? ` (vitest exit code ${code}${report ? "" : ", no report"})` : ""}`;
+  } else if (code !== 0 && row.failed === 0) {
+    // Failures outside any test: a file that does not import, a failing
+    // beforeAll/afterAll, an unhandled rejection, ...
+    row.failed = Math.max(1, report?.numFailedTestSuites ?? 0);
+    row.note = `vitest exit code ${code}: errors outside tests`;
   } else if (code !== 0) {
     row.note = `vitest exit code ${code}`;
   }
@@ -135,21 +140,22 @@ async function vitestProject(project: Project, env: NodeJS.ProcessEnv): Promise<
 }
 
 /** Starts what the selected projects need. Returns the env for vitest, or an error message. */
-async function provision(projects: Project[]): Promise<{ env: NodeJS.ProcessEnv } | { error: string }> {
+async function provision(projects: Project[]): Promise<{ env: EnvVars } | { error: string }> {
   const needPg = projects.some((p) => NEEDS_POSTGRES.has(p));
   const needChromium = projects.some((p) => NEEDS_CHROMIUM.has(p));
   header(`provision:${needPg ? " postgres" : ""}${needChromium ? " chromium" : ""}${needPg || needChromium ? "" : " nothing needed"}`);
-  const env: NodeJS.ProcessEnv = {};
+  const env: EnvVars = {};
   try {
     if (needChromium) await ensureChromium();
     if (needPg) {
       await ensurePostgresInstalled();
       const started = Date.now();
-      cluster = await startCluster();
-      console.log(`cluster up at ${cluster.url} (${Date.now() - started} ms)`);
-      await createTemplateDatabase(cluster.url, DEFAULT_TEMPLATE_DB);
+      cluster = startCluster();
+      const { url } = await cluster;
+      console.log(`cluster up at ${url} (${Date.now() - started} ms)`);
+      await createTemplateDatabase(url, DEFAULT_TEMPLATE_DB);
       console.log(`template ${DEFAULT_TEMPLATE_DB} migrated`);
-      env.TEST_PG_URL = cluster.url;
+      env.TEST_PG_URL = url;
       env.TEST_TEMPLATE_DB = DEFAULT_TEMPLATE_DB;
     }
     return { env };
@@ -160,11 +166,15 @@ async function provision(projects: Project[]): Promise<{ env: NodeJS.ProcessEnv 
   }
 }
 
-async function shutdown(): Promise<void> {
-  const c = cluster;
-  cluster = undefined;
-  if (c) await c.stop();
-  fs.rmSync(tmp, { recursive: true, force: true });
+let shuttingDown: Promise<void> | undefined;
+/** Stops the cluster (if any) and removes temp files. Safe to call more than once, concurrently. */
+function shutdown(): Promise<void> {
+  shuttingDown ??= (async () => {
+    const c = await cluster?.catch(() => undefined); // a failed start cleans up after itself
+    await c?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  })();
+  return shuttingDown;
 }
 
 function selectedProjects(): Project[] {
@@ -200,11 +210,12 @@ async function main(): Promise<number> {
   const projects = selectedProjects();
 
   await staticStep("typecheck", "SKIP_TYPECHECK", "tsc", ["--noEmit"]);
-  await staticStep("lint", "SKIP_LINT", "eslint", ["."]);
-  await staticStep("build", "SKIP_BUILD", "remix", ["vite:build"]);
+  if (!interrupted) await staticStep("lint", "SKIP_LINT", "eslint", ["."]);
+  if (!interrupted) await staticStep("build", "SKIP_BUILD", "remix", ["vite:build"]);
 
-  const provisioned = await provision(projects);
+  const provisioned = interrupted ? { env: {} } : await provision(projects);
   for (const project of projects) {
+    if (interrupted) break;
     if ("error" in provisioned && (NEEDS_POSTGRES.has(project) || NEEDS_CHROMIUM.has(project))) {
       header(`vitest --project ${project}`);
       console.log("not run: provisioning failed");
@@ -214,13 +225,15 @@ async function main(): Promise<number> {
     await vitestProject(project, "env" in provisioned ? provisioned.env : {});
   }
   await shutdown();
-  return printSummary();
+  // After a signal the handler exits the process once shutdown() is done; no summary.
+  return interrupted ? 130 : printSummary();
 }
 
 // Ctrl-C / CI cancellation: the child gets the signal too (same process group,
 // forwarded for SIGTERM); make sure the cluster does not outlive us.
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
+    interrupted = signal;
     console.log(`\n[harness] ${signal}: stopping`);
     if (child && signal !== "SIGINT") child.kill(signal);
     void shutdown().finally(() => process.exit(130));

@@ -1,16 +1,10 @@
 import { eq, sql } from "drizzle-orm";
-import { z } from "zod";
 import type { Db } from "~db/client";
 import { partners, users } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import { assertNotLimited, clearFailures, recordFailure } from "./rate-limit.server";
 import { burnVerification, verifyPassword } from "./password.server";
 import { createSession, destroySession } from "./sessions.server";
-
-export const signInSchema = z.object({
-  email: z.string({ required_error: "Enter your email address." }).trim().email("Enter a valid email address."),
-  password: z.string({ required_error: "Enter your password." }).min(1, "Enter your password."),
-});
 
 export type SignInResult =
   | { ok: true; token: string; expiresAt: Date; userId: string }

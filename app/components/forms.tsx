@@ -1,0 +1,74 @@
+import { getInputProps, getSelectProps, type FieldMetadata } from "@conform-to/react";
+import type { ReactNode } from "react";
+
+export function ErrorList({ id, errors }: { id?: string; errors?: string[] | null }) {
+  if (!errors?.length) return null;
+  return (
+    <div id={id}>
+      {errors.map((e) => (
+        <p className="error" key={e}>
+          {e}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+export function Field({
+  label,
+  field,
+  type = "text",
+  autoComplete,
+  hint,
+  autoFocus,
+}: {
+  label: string;
+  field: FieldMetadata<string | undefined>;
+  type?: "text" | "email" | "password" | "url";
+  autoComplete?: string;
+  hint?: ReactNode;
+  autoFocus?: boolean;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={field.id}>{label}</label>
+      <input {...getInputProps(field, { type })} autoComplete={autoComplete} autoFocus={autoFocus} />
+      {hint ? <p className="muted">{hint}</p> : null}
+      <ErrorList id={field.errorId} errors={field.errors} />
+    </div>
+  );
+}
+
+export function SelectField({
+  label,
+  field,
+  options,
+}: {
+  label: string;
+  field: FieldMetadata<string | undefined>;
+  options: { value: string; label: string }[];
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={field.id}>{label}</label>
+      <select {...getSelectProps(field)}>
+        <option value="">Choose…</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      <ErrorList id={field.errorId} errors={field.errors} />
+    </div>
+  );
+}
+
+export function FormErrors({ errors, id }: { errors?: string[] | null; id?: string }) {
+  if (!errors?.length) return null;
+  return (
+    <div className="form-error" role="alert" id={id}>
+      {errors.join(" ")}
+    </div>
+  );
+}

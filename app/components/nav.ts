@@ -1,0 +1,35 @@
+import type { Permission, Role } from "~/utils/permissions";
+import { can, isVendorRole } from "~/utils/permissions";
+
+export interface NavItem {
+  to: string;
+  label: string;
+  permission?: Permission;
+}
+
+const vendorNav: NavItem[] = [
+  { to: "/", label: "Dashboard" },
+  { to: "/partners", label: "Partners", permission: "partners:read-all" },
+  { to: "/leads", label: "Leads" },
+  { to: "/deals", label: "Deals" },
+  { to: "/licenses", label: "Licenses" },
+  { to: "/training", label: "Training" },
+  { to: "/mail", label: "Mail", permission: "mail:read" },
+  { to: "/audit", label: "Audit", permission: "audit:read" },
+  { to: "/team", label: "Staff", permission: "vendor-staff:manage" },
+];
+
+const partnerNav: NavItem[] = [
+  { to: "/", label: "Dashboard" },
+  { to: "/leads", label: "Leads" },
+  { to: "/deals", label: "Deals" },
+  { to: "/licenses", label: "Licenses" },
+  { to: "/training", label: "Training" },
+  { to: "/team", label: "Team", permission: "team:read" },
+  { to: "/api-keys", label: "API keys", permission: "api-keys:manage" },
+];
+
+/** The navigation a role sees: only pages it may open. */
+export function navFor(role: Role): NavItem[] {
+  return (isVendorRole(role) ? vendorNav : partnerNav).filter((i) => !i.permission || can(role, i.permission));
+}
