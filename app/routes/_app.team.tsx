@@ -10,15 +10,13 @@ import { changeRole, deactivateUser, listTeam, reactivateUser } from "~/modules/
 import { DomainError } from "~/utils/errors.server";
 import { replyWithError } from "~/utils/forms.server";
 import { can, invitableRoles, isVendorRole, roleLabels, type Role } from "~/utils/permissions";
-import { requirePermission, requireUser } from "~/utils/session.server";
+import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Team · Channel Partner Portal" }];
 
 /** Partner people see their team (admins manage it); vendor admins manage the vendor's staff. */
-async function requireTeamAccess(request: Request, ip: string | null, manage: boolean) {
-  const user = await requireUser(request);
-  const permission = isVendorRole(user.role) ? "vendor-staff:manage" : manage ? "team:manage" : "team:read";
-  return requirePermission(request, permission, ip);
+function requireTeamAccess(request: Request, ip: string | null, manage: boolean) {
+  return requirePermission(request, (role) => (isVendorRole(role) ? "vendor-staff:manage" : manage ? "team:manage" : "team:read"), ip);
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

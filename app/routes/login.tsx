@@ -56,6 +56,11 @@ export default function Login() {
         <h1>Sign in</h1>
         <Form method="post" className="stack" {...getFormProps(form)}>
           <input type="hidden" name="redirectTo" value={searchParams.get("redirectTo") ?? "/"} />
+          {searchParams.get("reset") ? (
+            <p className="notice" role="status">
+              Your password was changed. Sign in with the new one.
+            </p>
+          ) : null}
           <FormErrors errors={form.errors} id={form.errorId} />
           <Field label="Email address" field={fields.email} type="email" autoComplete="username" autoFocus />
           <Field label="Password" field={fields.password} type="password" autoComplete="current-password" />

@@ -3,7 +3,7 @@ import type { Actor, Ctx } from "~/modules/auth/actor";
 import { destroySession, findSessionUser, SESSION_ABSOLUTE_MS, type SessionUser } from "~/modules/auth/sessions.server";
 import { getDb } from "./db.server";
 import { env } from "./env.server";
-import { can, type Permission } from "./permissions";
+import { can, type Permission, type Role } from "./permissions";
 
 /** The cookie holds a random session token; the database holds its hash. */
 export const sessionCookie = createCookie("__portal_session", {
@@ -43,14 +43,18 @@ export function actorOf(user: SessionUser, ip?: string | null): Actor {
   return { userId: user.id, label: user.email, role: user.role, partnerId: user.partnerId, ip: ip ?? null };
 }
 
-/** Signed-in with a permission: returns the domain context. Missing permission is 403. */
+/**
+ * Signed-in with a permission (or one chosen from the user's role): returns the
+ * domain context. A missing permission is 403.
+ */
 export async function requirePermission(
   request: Request,
-  permission: Permission,
+  permission: Permission | ((role: Role) => Permission),
   ip?: string | null,
 ): Promise<{ user: SessionUser; ctx: Ctx }> {
   const user = await requireUser(request);
-  if (!can(user.role, permission)) throw new Response("You are not allowed to see this page.", { status: 403 });
+  const needed = typeof permission === "function" ? permission(user.role) : permission;
+  if (!can(user.role, needed)) throw new Response("You are not allowed to see this page.", { status: 403 });
   return { user, ctx: { db: await getDb(), actor: actorOf(user, ip) } };
 }
 

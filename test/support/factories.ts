@@ -3,7 +3,7 @@
  * drizzle (no mocks); every value that must be unique is made unique, so a
  * test file can call them freely against its own database.
  *
- *   const db = useTestDb();                     // in an integration test file
+ *   const db = setupTestDb();                     // in an integration test file
  *   const partner = await createPartner(db());
  *   const admin = await createUser(db(), { role: "partner_admin", partnerId: partner.id });
  *   await inviteUser(ctxFor(db(), admin), { email: "x@example.test", role: "partner_user" });
@@ -102,7 +102,7 @@ export function ctxFor(db: Db, user: Pick<User, "id" | "email" | "role" | "partn
  * in beforeAll and closes it in afterAll. Call at the top level of a test file;
  * use the returned getter inside tests and hooks.
  */
-export function useTestDb(): () => Db {
+export function setupTestDb(): () => Db {
   let handle: DbHandle | undefined;
   beforeAll(async () => {
     const url = process.env.DATABASE_URL;

@@ -62,7 +62,7 @@ export async function startSink(): Promise<Sink> {
               envelopeTo: session.envelope.rcptTo.map((r) => r.address),
               messageId: parsed.messageId,
               subject: parsed.subject,
-              html: parsed.html,
+              html: parsed.html || false,
               text: parsed.text,
               raw,
               parsed,

@@ -1,4 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "~db/client";
 import { invitations, partners, users } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
@@ -75,6 +76,7 @@ async function organisationName(db: Db, partnerId: string | null): Promise<strin
 }
 
 export async function revokeInvitation(ctx: Ctx, id: string): Promise<void> {
+  if (!z.string().uuid().safeParse(id).success) throw new NotFoundError("Invitation not found.");
   const now = nowOf(ctx);
   await ctx.db.transaction(async (tx) => {
     const [inv] = await tx
@@ -99,6 +101,7 @@ function ownOrgOnly(ctx: Ctx) {
 }
 
 export async function getInvitation(ctx: Ctx, id: string) {
+  if (!z.string().uuid().safeParse(id).success) throw new NotFoundError("Invitation not found.");
   const [inv] = await ctx.db
     .select()
     .from(invitations)

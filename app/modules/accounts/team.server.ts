@@ -61,6 +61,7 @@ export async function getUser(ctx: Ctx, id: string) {
 }
 
 async function setStatus(ctx: Ctx, id: string, status: "active" | "deactivated") {
+  if (!z.string().uuid().safeParse(id).success) throw new NotFoundError("User not found.");
   if (id === ctx.actor.userId) throw new RuleError("You cannot change your own account's status.");
   await ctx.db.transaction(async (tx) => {
     const [before] = await tx
@@ -94,6 +95,7 @@ export async function changeRole(ctx: Ctx, id: string, rawRole: unknown) {
   if (!role.success || !invitableRoles(ctx.actor.role).includes(role.data)) {
     throw new ValidationError({ role: ["Choose a valid role."] });
   }
+  if (!z.string().uuid().safeParse(id).success) throw new NotFoundError("User not found.");
   if (id === ctx.actor.userId) throw new RuleError("You cannot change your own role.");
   await ctx.db.transaction(async (tx) => {
     const [before] = await tx

@@ -4,9 +4,9 @@ import { apiKeys, auditEvents, partners } from "~db/schema";
 import { authenticateApiKey, createApiKey, getApiKey, listApiKeys, revokeApiKey } from "~/modules/accounts/api-keys.server";
 import { hashToken } from "~/modules/auth/tokens.server";
 import { NotFoundError, UnauthorizedError, ValidationError } from "~/utils/errors.server";
-import { createPartner, createUser, ctxFor, useTestDb, type TestUser } from "../../support/factories";
+import { createPartner, createUser, ctxFor, setupTestDb, type TestUser } from "../../support/factories";
 
-const db = useTestDb();
+const db = setupTestDb();
 
 let partnerId: string;
 let admin: TestUser;

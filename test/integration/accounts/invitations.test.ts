@@ -6,9 +6,9 @@ import { signIn } from "~/modules/auth/sign-in.server";
 import { INVITATION_TTL_MS } from "~/modules/auth/tokens.server";
 import { appUrl } from "~/utils/env.server";
 import { ConflictError, NotFoundError, ValidationError } from "~/utils/errors.server";
-import { createPartner, createUser, ctxFor, unique, useTestDb, type TestUser } from "../../support/factories";
+import { createPartner, createUser, ctxFor, unique, setupTestDb, type TestUser } from "../../support/factories";
 
-const db = useTestDb();
+const db = setupTestDb();
 
 let partner: Partner;
 let admin: TestUser;

@@ -7,9 +7,9 @@ import { signIn } from "~/modules/auth/sign-in.server";
 import { PASSWORD_RESET_TTL_MS } from "~/modules/auth/tokens.server";
 import { appUrl } from "~/utils/env.server";
 import { NotFoundError, ValidationError } from "~/utils/errors.server";
-import { createPartner, createUser, unique, useTestDb, type TestUser } from "../../support/factories";
+import { createPartner, createUser, unique, setupTestDb, type TestUser } from "../../support/factories";
 
-const db = useTestDb();
+const db = setupTestDb();
 
 let partnerId: string;
 beforeAll(async () => {

@@ -11,9 +11,9 @@ import {
   pruneSessions,
 } from "~/modules/auth/sessions.server";
 import { HOUR, DAY } from "~/modules/auth/tokens.server";
-import { createPartner, createUser, useTestDb, type TestUser } from "../../support/factories";
+import { createPartner, createUser, setupTestDb, type TestUser } from "../../support/factories";
 
-const db = useTestDb();
+const db = setupTestDb();
 
 let partnerId: string;
 beforeAll(async () => {

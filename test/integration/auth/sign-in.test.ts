@@ -5,9 +5,9 @@ import { SIGN_IN_FAILED, signIn } from "~/modules/auth/sign-in.server";
 import { FAILURE_WINDOW_MS, MAX_FAILURES } from "~/modules/auth/rate-limit.server";
 import { findSessionUser } from "~/modules/auth/sessions.server";
 import { RateLimitError } from "~/utils/errors.server";
-import { createPartner, createUser, unique, useTestDb, type TestUser } from "../../support/factories";
+import { createPartner, createUser, unique, setupTestDb, type TestUser } from "../../support/factories";
 
-const db = useTestDb();
+const db = setupTestDb();
 
 let partnerId: string;
 beforeAll(async () => {
