@@ -60,7 +60,10 @@ async function main() {
       for (const s of demoSignIns) console.log(`  ${s.email.padEnd(32)} ${s.role}`);
     }
   });
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) return; // a second signal (e.g. to the whole process group)
+    stopping = true;
     server.close();
     await stopJobs();
     await close();

@@ -9,7 +9,10 @@ async function main() {
   const handle = await getDbHandle();
   await migrateHandle(handle);
   const stop = startJobs(handle.db);
+  let stopping = false;
   const shutdown = async () => {
+    if (stopping) return; // a second signal (e.g. to the whole process group)
+    stopping = true;
     await stop();
     await handle.close();
     process.exit(0);

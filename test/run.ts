@@ -19,6 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureChromium } from "./support/chromium";
+import { ensureSendmail } from "./support/sendmail";
 import { ensurePostgresInstalled, startCluster, type Cluster } from "./support/postgres";
 import { createTemplateDatabase, DEFAULT_TEMPLATE_DB } from "./support/test-db";
 
@@ -148,6 +149,8 @@ async function provision(projects: Project[]): Promise<{ env: EnvVars } | { erro
   try {
     if (needChromium) await ensureChromium();
     if (needPg) {
+      // The mail tests relay through a real Sendmail: install it once here, not from parallel test files.
+      await ensureSendmail();
       await ensurePostgresInstalled();
       const started = Date.now();
       cluster = startCluster();

@@ -1,8 +1,12 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { Form, Link, NavLink, Outlet, useLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { navFor } from "~/components/nav";
-import { roleLabels } from "~/utils/permissions";
+import { stuckCriticalCount } from "~/modules/mail/admin.server";
+import { deliverySettings } from "~/modules/mail/config.server";
+import { getDb } from "~/utils/db.server";
+import { env } from "~/utils/env.server";
+import { can, roleLabels } from "~/utils/permissions";
 import { requireUser } from "~/utils/session.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -10,11 +14,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return {
     user: { name: user.name, email: user.email, role: user.role, partnerName: user.partnerName },
     nav: navFor(user.role),
+    stuckCritical: can(user.role, "mail:read")
+      ? await stuckCriticalCount(await getDb(), new Date(), deliverySettings(env()).criticalAfterMs)
+      : 0,
   };
 }
 
 export default function AppLayout() {
-  const { user, nav } = useLoaderData<typeof loader>();
+  const { user, nav, stuckCritical } = useLoaderData<typeof loader>();
   const [open, setOpen] = useState(false);
   return (
     <div className="shell">
@@ -36,6 +43,9 @@ export default function AppLayout() {
         <div className="who">
           <div>{user.name}</div>
           <div style={{ opacity: 0.8 }}>{roleLabels[user.role]}</div>
+          <Link to="/settings" style={{ color: "#e0f2fe" }}>
+            Settings
+          </Link>
           <Form method="post" action="/logout">
             <button type="submit" className="secondary">
               Sign out
@@ -44,6 +54,12 @@ export default function AppLayout() {
         </div>
       </aside>
       <main className="content">
+        {stuckCritical > 0 ? (
+          <p className="form-error" role="alert">
+            {stuckCritical} critical notification{stuckCritical === 1 ? " is" : "s are"} still undelivered past the alert
+            threshold. <Link to="/mail">See the mail page</Link>.
+          </p>
+        ) : null}
         <Outlet />
       </main>
     </div>

@@ -15,6 +15,9 @@ const optionalUrl = (protocols: string[]) =>
       { message: `must start with ${protocols.map((p) => `${p}://`).join(" or ")}` },
     );
 
+/** An empty variable (`KEY=`) means unset, as it does for the URLs. */
+const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -26,6 +29,15 @@ export const envSchema = z.object({
   MAIL_FROM: z.string().default("Channel Portal <portal@vendor.test>"),
   MAIL_DOMAIN: z.string().default("portal.vendor.test"),
   MAIL_POLL_MS: z.coerce.number().int().min(50).default(1000),
+  /** How long a worker holds the messages it claimed; a crashed worker's claims come back after it. */
+  MAIL_LEASE_MS: z.coerce.number().int().min(500).default(180_000),
+  MAIL_TRANSPORT: z.enum(["smtp", "resend", "mailbox"]).optional(),
+  RESEND_API_KEY: z.preprocess(emptyAsUnset, z.string().trim().min(1).optional()),
+  RESEND_BASE_URL: optionalUrl(["http", "https"]),
+  MAIL_LIFETIME_HOURS: z.coerce.number().positive().default(120),
+  MAIL_FAILOVER_AFTER_MINUTES: z.coerce.number().min(0).default(15),
+  MAIL_CRITICAL_ALERT_MINUTES: z.coerce.number().positive().default(60),
+  MAIL_OPS_ADDRESS: z.preprocess(emptyAsUnset, z.string().trim().email().optional()),
   JOBS: z.enum(["on", "off"]).default("on"),
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
 });
@@ -33,7 +45,16 @@ export const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const parsed = envSchema.safeParse(source);
+  const parsed = envSchema
+    .superRefine((e, ctx) => {
+      if (e.MAIL_TRANSPORT === "smtp" && !e.MAIL_RELAY_URL) {
+        ctx.addIssue({ code: "custom", path: ["MAIL_RELAY_URL"], message: "required when MAIL_TRANSPORT=smtp" });
+      }
+      if (e.MAIL_TRANSPORT === "resend" && !e.RESEND_API_KEY) {
+        ctx.addIssue({ code: "custom", path: ["RESEND_API_KEY"], message: "required when MAIL_TRANSPORT=resend" });
+      }
+    })
+    .safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment:\n${lines.join("\n")}`);

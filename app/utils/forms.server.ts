@@ -1,6 +1,6 @@
 import type { Submission } from "@conform-to/react";
 import { data } from "@remix-run/node";
-import { DomainError, ValidationError } from "./errors.server";
+import { DomainError, RateLimitError, ValidationError } from "./errors.server";
 
 /**
  * Maps a domain error to the form's reply: field errors under their fields,
@@ -12,7 +12,9 @@ export function replyWithError<T>(submission: Submission<T>, err: unknown, hideF
     return data(submission.reply({ fieldErrors: err.fields ?? {}, hideFields }), { status: 400 });
   }
   if (err instanceof DomainError) {
-    return data(submission.reply({ formErrors: [err.message], hideFields }), { status: err.status });
+    const headers: Record<string, string> =
+      err instanceof RateLimitError ? { "Retry-After": String(err.retryAfterSeconds) } : {};
+    return data(submission.reply({ formErrors: [err.message], hideFields }), { status: err.status, headers });
   }
   throw err;
 }

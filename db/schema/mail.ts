@@ -1,8 +1,9 @@
-import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { partners } from "./partners";
 import { users } from "./auth";
 
 export const mailStatus = pgEnum("mail_status", ["queued", "sent", "failed"]);
+export const recipientStatus = pgEnum("mail_recipient_status", ["queued", "sent", "failed"]);
 
 /** The outbox: one row per notification, written in the transaction of its cause. */
 export const mailMessages = pgTable(
@@ -27,8 +28,15 @@ export const mailMessages = pgTable(
     leaseUntil: timestamp("lease_until", { withTimezone: true }),
     leasedBy: text("leased_by"),
     lastError: text("last_error"),
+    /** When the first transient failure happened (failover to the other transport counts from here). */
+    firstFailureAt: timestamp("first_failure_at", { withTimezone: true }),
+    /** When a critical message still waiting raised its alert. */
+    alertedAt: timestamp("alerted_at", { withTimezone: true }),
+    lastTransport: text("last_transport"),
     relayResponse: text("relay_response"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Start of the delivery lifetime: the enqueue time, or when an admin last retried it. */
+    queuedAt: timestamp("queued_at", { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
   (t) => [
@@ -53,3 +61,43 @@ export const mailAttempts = pgTable(
 );
 
 export type MailMessage = typeof mailMessages.$inferSelect;
+
+/** Each recipient of a message, delivered (or refused) on its own. */
+export const mailRecipients = pgTable(
+  "mail_recipients",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    mailId: uuid("mail_id")
+      .notNull()
+      .references(() => mailMessages.id),
+    address: text("address").notNull(),
+    name: text("name"),
+    status: recipientStatus("status").notNull().default("queued"),
+    response: text("response"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("mail_recipients_mail_idx").on(t.mailId), index("mail_recipients_address_idx").on(t.address)],
+);
+
+/** Delivery switches an admin controls (one row, id 1). */
+export const mailSettings = pgTable("mail_settings", {
+  id: integer("id").primaryKey().default(1),
+  paused: boolean("paused").notNull().default(false),
+  updatedBy: text("updated_by"),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Notifications a user turned off (security mails cannot be). */
+export const mailOptOuts = pgTable(
+  "mail_opt_outs",
+  {
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    template: text("template").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.template] })],
+);
+
+export type MailRecipient = typeof mailRecipients.$inferSelect;

@@ -34,8 +34,13 @@ function hasM4(): boolean {
 export interface Relay {
   port: number;
   url: string;
-  /** Stops the daemon (an outage); start() brings it back on the same port and queue. */
+  /**
+   * Stops the daemon and its SMTP sessions (an outage: pooled connections
+   * opened before break too); start() brings it back on the same port and queue.
+   */
   stop(): Promise<void>;
+  /** Messages in Sendmail's own queue (accepted, not yet relayed to the sink). */
+  queued(): number;
   start(): Promise<void>;
   /** Stops it for good and removes its files. */
   destroy(): Promise<void>;
@@ -51,6 +56,8 @@ define(\`confBIND_OPTS',\`-DNSRCH -DEFNAMES')dnl
 define(\`confHOST_STATUS_DIRECTORY',\`')dnl
 define(\`confTO_QUEUEWARN',\`4h')dnl
 define(\`confMIN_QUEUE_AGE',\`0')dnl
+define(\`confQUEUE_LA',\`200')dnl
+define(\`confREFUSE_LA',\`400')dnl
 define(\`SMART_HOST',\`esmtp:[127.0.0.1]')dnl
 define(\`ESMTP_MAILER_ARGS',\`TCP $h ${opts.sinkPort}')dnl
 define(\`SMTP_MAILER_ARGS',\`TCP $h ${opts.sinkPort}')dnl
@@ -110,9 +117,16 @@ export async function startRelay(sinkPort: number): Promise<Relay> {
     const pid = Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]);
     if (pid > 0) {
       try {
-        process.kill(pid, "SIGTERM");
+        // The daemon leads its own process group, with the children serving open
+        // SMTP sessions (delivery children towards the sink have their own group).
+        // Killing only the daemon would leave pooled connections working.
+        process.kill(-pid, "SIGTERM");
       } catch {
-        /* already gone */
+        try {
+          process.kill(pid, "SIGTERM");
+        } catch {
+          /* already gone */
+        }
       }
     }
     fs.rmSync(pidFile, { force: true });
@@ -124,6 +138,7 @@ export async function startRelay(sinkPort: number): Promise<Relay> {
     url: `smtp://127.0.0.1:${port}`,
     start,
     stop,
+    queued: () => fs.readdirSync(queueDir).filter((f) => f.startsWith("qf")).length,
     async destroy() {
       await stop();
       fs.rmSync(dir, { recursive: true, force: true });

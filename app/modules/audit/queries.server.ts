@@ -16,11 +16,16 @@ export const auditFilterSchema = z.object({
 });
 export type AuditFilter = z.infer<typeof auditFilterSchema>;
 
+/** LIKE wildcards taken literally (`_` is common in action names such as auth.sign_in, and in emails). */
+export function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, "\\$&");
+}
+
 /** Audit events newest first, filtered and paginated; partners see only their own. */
 export async function listAuditEvents(ctx: Ctx, filter: AuditFilter) {
   const conds: (SQL | undefined)[] = [
-    filter.action ? ilike(auditEvents.action, `${filter.action.replace(/[%_]/g, "")}%`) : undefined,
-    filter.actor ? ilike(auditEvents.actorLabel, `%${filter.actor.replace(/[%_]/g, "")}%`) : undefined,
+    filter.action ? ilike(auditEvents.action, `${escapeLike(filter.action)}%`) : undefined,
+    filter.actor ? ilike(auditEvents.actorLabel, `%${escapeLike(filter.actor)}%`) : undefined,
     filter.partnerId ? eq(auditEvents.partnerId, filter.partnerId) : undefined,
     filter.from ? gte(auditEvents.at, filter.from) : undefined,
     filter.to ? lt(auditEvents.at, filter.to) : undefined,

@@ -1,51 +1,70 @@
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import path from "node:path";
 import type { Db } from "~db/client";
-import { deliverDue } from "~/modules/mail/deliver.server";
-import { mailboxTransport, smtpTransport, type MailTransport } from "~/modules/mail/transports.server";
 import { pruneFailures } from "~/modules/auth/rate-limit.server";
 import { pruneSessions } from "~/modules/auth/sessions.server";
+import { raiseCriticalAlerts } from "~/modules/mail/admin.server";
+import { deliverySettings, transportsFromEnv } from "~/modules/mail/config.server";
+import { deliverDue } from "~/modules/mail/deliver.server";
 import { env } from "~/utils/env.server";
 
-export function mailTransportFromEnv(): MailTransport {
-  const e = env();
-  return e.MAIL_RELAY_URL ? smtpTransport(e.MAIL_RELAY_URL) : mailboxTransport(path.resolve(e.DATA_DIR, "mailbox"));
-}
-
 /**
- * The background jobs of one process: mail delivery and housekeeping. Any
- * number of processes may run them against one PostgreSQL (work is claimed
- * with SKIP LOCKED and leases). Returns a function that stops them.
+ * The background jobs of one process: mail delivery, critical-mail alerts and
+ * housekeeping. Any number of processes may run them against one PostgreSQL
+ * (work is claimed with SKIP LOCKED and leases). Returns a function that stops them.
  */
 export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) => void } = {}) {
   const log = opts.log ?? ((m: string) => console.log(m));
-  const transport = mailTransportFromEnv();
-  const workerId = `${hostname()}:${process.pid}`;
-  const pollMs = opts.pollMs ?? env().MAIL_POLL_MS;
+  const e = env();
+  const transports = transportsFromEnv(e);
+  const settings = deliverySettings(e);
+  // Unique per run (deliverDue relies on it to tell its own claims from another worker's): pids repeat across containers.
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const pollMs = opts.pollMs ?? e.MAIL_POLL_MS;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  /** The round in progress: stopping waits for it, so that no claim is left behind. */
+  let current: Promise<void> | undefined;
+  let lastMinutely = 0;
   let lastPrune = 0;
 
   const tick = async () => {
     try {
-      while (!stopped && (await deliverDue(db, transport, { workerId })) > 0) {
+      while (!stopped && (await deliverDue(db, transports, { workerId, ...settings })) > 0) {
         /* keep draining while there is work */
       }
-      if (Date.now() - lastPrune > 10 * 60_000) {
-        lastPrune = Date.now();
+      const now = Date.now();
+      if (now - lastMinutely > 60_000) {
+        lastMinutely = now;
+        const alerted = await raiseCriticalAlerts(db, {
+          now: new Date(),
+          criticalAfterMs: settings.criticalAfterMs,
+          opsAddress: e.MAIL_OPS_ADDRESS,
+          otherTransport: transports.fallback,
+          from: e.MAIL_FROM,
+        });
+        if (alerted.length) log(`[jobs] critical mail undelivered past the threshold: ${alerted.length}`);
+      }
+      if (now - lastPrune > 10 * 60_000) {
+        lastPrune = now;
         await pruneSessions(db, new Date());
         await pruneFailures(db, new Date());
       }
     } catch (err) {
       log(`[jobs] ${(err as Error).message}`);
     }
-    if (!stopped) timer = setTimeout(tick, pollMs);
+    if (!stopped) timer = setTimeout(run, pollMs);
   };
-  timer = setTimeout(tick, 10);
-  log(`[jobs] running (mail via ${transport.name})`);
+  const run = () => {
+    current = tick();
+  };
+  timer = setTimeout(run, 10);
+  log(`[jobs] running (mail via ${transports.primary.name}${transports.fallback ? `, failover to ${transports.fallback.name}` : ""})`);
   return async () => {
     stopped = true;
     if (timer) clearTimeout(timer);
-    transport.close();
+    await current; // the drain loop stops after the batch in hand
+    transports.primary.close();
+    transports.fallback?.close();
   };
 }

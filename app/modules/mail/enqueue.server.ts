@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "~db/client";
-import { mailMessages } from "~db/schema";
+import { mailMessages, mailOptOuts, mailRecipients } from "~db/schema";
 import { env } from "~/utils/env.server";
 import { renderMail } from "./render.server";
-import type { TemplateData, TemplateName } from "./templates";
+import { templates, type TemplateData, type TemplateName } from "./templates";
+import type { Recipient } from "./transports.server";
 
 export interface EnqueueInput<K extends TemplateName> {
-  to: string;
+  /** One address (named by toName), or several recipients delivered one by one. */
+  to: string | Recipient[];
   toName?: string | null;
   template: K;
   data: TemplateData[K];
@@ -21,9 +23,20 @@ export interface EnqueueInput<K extends TemplateName> {
 /**
  * Queues a notification in the caller's transaction: it exists exactly when the
  * change that caused it commits. Returns the outbox row's id (the existing one
- * when the dedupe key was already queued).
+ * when the dedupe key was already queued), or null when the recipient user
+ * turned this notification off (security mails cannot be turned off).
  */
-export async function enqueueMail<K extends TemplateName>(tx: Db, input: EnqueueInput<K>): Promise<string> {
+export async function enqueueMail<K extends TemplateName>(tx: Db, input: EnqueueInput<K>): Promise<string | null> {
+  if (input.userId && !templates[input.template].security) {
+    const [optOut] = await tx
+      .select({ userId: mailOptOuts.userId })
+      .from(mailOptOuts)
+      .where(and(eq(mailOptOuts.userId, input.userId), eq(mailOptOuts.template, input.template)));
+    if (optOut) return null;
+  }
+  const recipients: Recipient[] =
+    typeof input.to === "string" ? [{ address: input.to, name: input.toName ?? null }] : input.to;
+  if (recipients.length === 0) throw new Error("enqueueMail: no recipients");
   const rendered = await renderMail(input.template, input.data);
   const e = env();
   const inserted = await tx
@@ -32,8 +45,8 @@ export async function enqueueMail<K extends TemplateName>(tx: Db, input: Enqueue
       messageId: `<${randomUUID()}@${e.MAIL_DOMAIN}>`,
       dedupeKey: input.dedupeKey,
       template: input.template,
-      toAddress: input.to,
-      toName: input.toName ?? null,
+      toAddress: recipients[0]!.address,
+      toName: recipients[0]!.name,
       fromAddress: e.MAIL_FROM,
       subject: rendered.subject,
       html: rendered.html,
@@ -44,7 +57,10 @@ export async function enqueueMail<K extends TemplateName>(tx: Db, input: Enqueue
     })
     .onConflictDoNothing({ target: mailMessages.dedupeKey })
     .returning({ id: mailMessages.id });
-  if (inserted[0]) return inserted[0].id;
+  if (inserted[0]) {
+    await tx.insert(mailRecipients).values(recipients.map((r) => ({ mailId: inserted[0]!.id, address: r.address, name: r.name })));
+    return inserted[0].id;
+  }
   const [existing] = await tx
     .select({ id: mailMessages.id })
     .from(mailMessages)

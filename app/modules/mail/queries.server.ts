@@ -1,15 +1,24 @@
-import { count, desc, eq, ilike, or } from "drizzle-orm";
+import { and, count, desc, eq, exists, ilike, or } from "drizzle-orm";
 import { z } from "zod";
-import { mailAttempts, mailMessages } from "~db/schema";
+import { mailAttempts, mailMessages, mailRecipients, mailStatus } from "~db/schema";
 import type { Ctx } from "~/modules/auth/actor";
 import { NotFoundError } from "~/utils/errors.server";
 
 export const MAIL_PAGE_SIZE = 50;
+export const mailStatuses = mailStatus.enumValues;
 
 /** The outbox for vendor admins (a vendor-wide read): newest first, searchable by recipient or Message-ID. */
-export async function listMail(ctx: Ctx, opts: { q?: string; page: number }) {
-  const q = opts.q?.trim().replace(/[%_]/g, "");
-  const where = q ? or(ilike(mailMessages.toAddress, `%${q}%`), ilike(mailMessages.messageId, `%${q}%`)) : undefined;
+export async function listMail(ctx: Ctx, opts: { q?: string; status?: (typeof mailStatuses)[number]; page: number }) {
+  // LIKE wildcards are taken literally: `_` is common in addresses.
+  const q = opts.q?.trim().replace(/[\\%_]/g, "\\$&");
+  const byRecipient = ctx.db
+    .select({ id: mailRecipients.id })
+    .from(mailRecipients)
+    .where(and(eq(mailRecipients.mailId, mailMessages.id), ilike(mailRecipients.address, `%${q}%`)));
+  const where = and(
+    q ? or(exists(byRecipient), ilike(mailMessages.messageId, `%${q}%`)) : undefined,
+    opts.status ? eq(mailMessages.status, opts.status) : undefined,
+  );
   const [total] = await ctx.db.select({ n: count() }).from(mailMessages).where(where);
   const rows = await ctx.db
     .select({
@@ -36,5 +45,6 @@ export async function getMail(ctx: Ctx, id: string) {
   const [message] = await ctx.db.select().from(mailMessages).where(eq(mailMessages.id, id));
   if (!message) throw new NotFoundError("Message not found.");
   const attempts = await ctx.db.select().from(mailAttempts).where(eq(mailAttempts.mailId, id)).orderBy(mailAttempts.at);
-  return { message, attempts };
+  const recipients = await ctx.db.select().from(mailRecipients).where(eq(mailRecipients.mailId, id)).orderBy(mailRecipients.address);
+  return { message, attempts, recipients };
 }

@@ -40,3 +40,15 @@ export function classifySmtpError(err: { responseCode?: number; response?: strin
   }
   return { kind: "transient", response };
 }
+
+/**
+ * HTTP API answers: no answer, 429 and 5xx are transient, and so are 401/403
+ * (our key is misconfigured: an operator fixes it, the mail must not be lost)
+ * and 409 (a concurrent request with the same idempotency key); any other 4xx
+ * is permanent.
+ */
+export function classifyHttpError(status: number | null, response: string): DeliveryOutcome {
+  const transient = status === null || status === 401 || status === 403 || status === 409 || status === 429 || status >= 500;
+  if (transient) return { kind: "transient", response: `${status ?? "no answer"} ${response}` };
+  return { kind: "permanent", response: `${status} ${response}` };
+}

@@ -103,3 +103,16 @@ describe("classifySmtpError", () => {
     expect(classifySmtpError({ responseCode: 499, response: "499" }).kind).toBe("transient");
   });
 });
+
+describe("classifyHttpError", () => {
+  it("retries what a person or time fixes and gives up on a refused message", async () => {
+    const { classifyHttpError } = await import("~/modules/mail/retry");
+    expect(classifyHttpError(null, "unreachable").kind).toBe("transient");
+    expect(classifyHttpError(429, "rate limited").kind).toBe("transient");
+    expect(classifyHttpError(503, "unavailable").kind).toBe("transient");
+    expect(classifyHttpError(401, "missing key").kind).toBe("transient");
+    expect(classifyHttpError(403, "invalid key").kind).toBe("transient");
+    expect(classifyHttpError(409, "concurrent idempotent request").kind).toBe("transient");
+    expect(classifyHttpError(422, "invalid to address")).toEqual({ kind: "permanent", response: "422 invalid to address" });
+  });
+});

@@ -14,6 +14,8 @@ export interface TemplateData {
 export type TemplateName = keyof TemplateData;
 
 type Definition<K extends TemplateName> = {
+  /** What the recipient sees on the notification settings page. */
+  label: string;
   subject: (d: TemplateData[K]) => string;
   body: (d: TemplateData[K], portalUrl: string) => ReactElement;
   /** Security mails cannot be turned off by the recipient. */
@@ -22,10 +24,15 @@ type Definition<K extends TemplateName> = {
 
 export const templates: { [K in TemplateName]: Definition<K> } = {
   invitation: {
+    label: "Invitations to join a team",
     security: true,
     subject: (d) => `${d.inviterName} invited you to ${d.partnerName} on the Channel Partner Portal`,
     body: (d, portalUrl) => (
-      <MailLayout preview={`Join ${d.partnerName} on the Channel Partner Portal`} portalUrl={portalUrl}>
+      <MailLayout
+        preview={`Join ${d.partnerName} on the Channel Partner Portal`}
+        portalUrl={portalUrl}
+        reason={`You receive this mail because ${d.inviterName} invited this address to the Channel Partner Portal`}
+      >
         <Text style={textStyle}>Hello,</Text>
         <Text style={textStyle}>
           {d.inviterName} invited you to join {d.partnerName} on the Channel Partner Portal as {d.roleLabel}.
@@ -41,6 +48,7 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
     ),
   },
   "password-reset": {
+    label: "Password reset links",
     security: true,
     subject: () => "Reset your Channel Partner Portal password",
     body: (d, portalUrl) => (
@@ -61,6 +69,7 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
     ),
   },
   "password-changed": {
+    label: "Your password was changed",
     security: true,
     subject: () => "Your Channel Partner Portal password was changed",
     body: (d, portalUrl) => (

@@ -21,7 +21,18 @@ export const buttonStyle = {
 
 export const textStyle = { color: "#1f2937", fontSize: "15px", lineHeight: "22px" };
 
-export function MailLayout({ preview, children, portalUrl }: { preview: string; children: ReactNode; portalUrl: string }) {
+export function MailLayout({
+  preview,
+  children,
+  portalUrl,
+  reason,
+}: {
+  preview: string;
+  children: ReactNode;
+  portalUrl: string;
+  /** Why the recipient gets this mail; by default, because they have an account. */
+  reason?: string;
+}) {
   return (
     <Html lang="en">
       <Head />
@@ -32,7 +43,7 @@ export function MailLayout({ preview, children, portalUrl }: { preview: string; 
           <Section>{children}</Section>
           <Hr />
           <Text style={brand.footer}>
-            You receive this mail because you have an account on the Channel Partner Portal ({portalUrl}).
+            {reason ?? "You receive this mail because you have an account on the Channel Partner Portal"} ({portalUrl}).
           </Text>
         </Container>
       </Body>
