@@ -4,7 +4,7 @@ import { apiKeys, auditEvents, partners } from "~db/schema";
 import { authenticateApiKey, createApiKey, getApiKey, listApiKeys, revokeApiKey } from "~/modules/accounts/api-keys.server";
 import { hashToken } from "~/modules/auth/tokens.server";
 import { NotFoundError, UnauthorizedError, ValidationError } from "~/utils/errors.server";
-import { createPartner, createUser, ctxFor, setupTestDb, type TestUser } from "../../support/factories";
+import { createPartner, createUser, ctxFor, setupTestDb, type TestUser, rejection } from "../../support/factories";
 
 const db = setupTestDb();
 
@@ -14,15 +14,6 @@ beforeAll(async () => {
   partnerId = (await createPartner(db())).id;
   admin = await createUser(db(), { role: "partner_admin", partnerId });
 });
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function expect401(authorization: string | null) {
   const err = await rejection(authenticateApiKey(db(), authorization));

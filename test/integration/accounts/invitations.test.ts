@@ -6,7 +6,7 @@ import { signIn } from "~/modules/auth/sign-in.server";
 import { INVITATION_TTL_MS } from "~/modules/auth/tokens.server";
 import { appUrl } from "~/utils/env.server";
 import { ConflictError, NotFoundError, ValidationError } from "~/utils/errors.server";
-import { createPartner, createUser, ctxFor, unique, setupTestDb, type TestUser } from "../../support/factories";
+import { createPartner, createUser, ctxFor, unique, setupTestDb, type TestUser, rejection } from "../../support/factories";
 
 const db = setupTestDb();
 
@@ -19,15 +19,6 @@ beforeAll(async () => {
 
 const newEmail = () => `${unique("invitee")}@example.test`;
 const acceptForm = (password = "a long enough passphrase") => ({ name: "New Colleague", password, confirmPassword: password });
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function counts() {
   return {

@@ -11,7 +11,7 @@ import { getInvitation, inviteUser, revokeInvitation } from "~/modules/accounts/
 import { changeRole, deactivateUser, getUser, listTeam, reactivateUser } from "~/modules/accounts/team.server";
 import { listAuditEvents, auditFilterSchema } from "~/modules/audit/queries.server";
 import { NotFoundError } from "~/utils/errors.server";
-import { createPartner, createUser, ctxFor, unique, setupTestDb, type TestUser } from "../../support/factories";
+import { createPartner, createUser, ctxFor, unique, setupTestDb, type TestUser, rejection } from "../../support/factories";
 
 const db = setupTestDb();
 
@@ -34,15 +34,6 @@ beforeAll(async () => {
   invitationB = (await inviteUser(ctxFor(db(), adminB), { email: `${unique("b-invitee")}@example.test`, role: "partner_user" })).id;
   apiKeyB = (await createApiKey(ctxFor(db(), adminB), { name: "B's CRM", scopes: ["deals:read"] })).id;
 });
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function expectNotFound(p: Promise<unknown>, what: string) {
   const err = await rejection(p);

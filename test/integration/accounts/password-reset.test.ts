@@ -7,7 +7,7 @@ import { signIn } from "~/modules/auth/sign-in.server";
 import { PASSWORD_RESET_TTL_MS } from "~/modules/auth/tokens.server";
 import { appUrl } from "~/utils/env.server";
 import { NotFoundError, ValidationError } from "~/utils/errors.server";
-import { createPartner, createUser, unique, setupTestDb, type TestUser } from "../../support/factories";
+import { createPartner, createUser, unique, setupTestDb, type TestUser, rejection } from "../../support/factories";
 
 const db = setupTestDb();
 
@@ -15,15 +15,6 @@ let partnerId: string;
 beforeAll(async () => {
   partnerId = (await createPartner(db())).id;
 });
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** The token from the reset mail queued for `user`: what the person would click. */
 async function resetTokenFromMail(user: TestUser): Promise<string> {

@@ -6,7 +6,7 @@ import { inviteUser } from "~/modules/accounts/invitations.server";
 import { findSessionUser } from "~/modules/auth/sessions.server";
 import { SIGN_IN_FAILED, signIn } from "~/modules/auth/sign-in.server";
 import { RuleError, ValidationError } from "~/utils/errors.server";
-import { createPartner, createUser, ctxFor, unique, setupTestDb, type TestUser } from "../../support/factories";
+import { createPartner, createUser, ctxFor, unique, setupTestDb, type TestUser, rejection } from "../../support/factories";
 
 const db = setupTestDb();
 
@@ -16,15 +16,6 @@ beforeAll(async () => {
   partnerId = (await createPartner(db())).id;
   admin = await createUser(db(), { role: "partner_admin", partnerId });
 });
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function signedIn(user: TestUser): Promise<string> {
   const r = await signIn(db(), { email: user.email, password: user.password });

@@ -5,7 +5,7 @@ import { SIGN_IN_FAILED, signIn } from "~/modules/auth/sign-in.server";
 import { FAILURE_WINDOW_MS, MAX_FAILURES } from "~/modules/auth/rate-limit.server";
 import { findSessionUser } from "~/modules/auth/sessions.server";
 import { RateLimitError } from "~/utils/errors.server";
-import { createPartner, createUser, unique, setupTestDb, type TestUser } from "../../support/factories";
+import { createPartner, createUser, unique, setupTestDb, type TestUser, rejection } from "../../support/factories";
 
 const db = setupTestDb();
 
@@ -15,16 +15,6 @@ beforeAll(async () => {
 });
 
 const partnerUser = () => createUser(db(), { role: "partner_user", partnerId });
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("signIn", () => {
   it("signs in with the right password, case-insensitively by email, and creates a session", async () => {
