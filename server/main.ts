@@ -4,32 +4,19 @@
  * background jobs and serves HTTP. Prints the URL and the demo sign-ins.
  */
 import { execFileSync } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { env, appUrl } from "../app/utils/env.server";
 import { getDbHandle } from "../app/utils/db.server";
 import { startJobs } from "../app/modules/jobs/jobs.server";
 import { migrateHandle } from "../db/migrate";
 import { DEMO_PASSWORD, demoSignIns, seedDemo } from "../db/seed";
 import { createApp } from "./app";
+import { buildState, root } from "./build-state";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dev = process.argv.includes("--dev");
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 function buildIfNeeded() {
-  const out = path.join(root, "build/server/index.js");
-  const sources = Math.max(newestMtime(path.join(root, "app")), newestMtime(path.join(root, "db")), fs.statSync(path.join(root, "vite.config.ts")).mtimeMs);
-  if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= sources) return;
+  if (buildState() === "current") return;
   console.log("Building the portal (first start or changed sources)…");
   execFileSync(process.execPath, [path.join(root, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], {
     cwd: root,

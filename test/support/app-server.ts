@@ -28,6 +28,7 @@ import { fileURLToPath } from "node:url";
 import { inject } from "vitest";
 import { freePort } from "./postgres";
 import { createScratchDatabase, type ScratchDatabase } from "./test-db";
+import { buildState } from "../../server/build-state";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const READY_TIMEOUT_MS = 60_000;
@@ -54,32 +55,14 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Same rule as server/main.ts's buildIfNeeded. */
+/** server/main.ts would rebuild a stale build; several test servers at once must not, so refuse instead. */
 function assertBuildCurrent(): void {
-  const out = path.join(ROOT, "build/server/index.js");
-  if (!fs.existsSync(out)) {
-    throw new Error(
-      "build/server/index.js is missing: run `npm run build` (or the tests through test/run.ts without SKIP_BUILD)",
-    );
+  const state = buildState();
+  if (state === "missing") {
+    throw new Error("build/server/index.js is missing: run `npm run build` (or the tests through test/run.ts without SKIP_BUILD)");
   }
-  const sources = Math.max(
-    newestMtime(path.join(ROOT, "app")),
-    newestMtime(path.join(ROOT, "db")),
-    fs.statSync(path.join(ROOT, "vite.config.ts")).mtimeMs,
-  );
-  if (fs.statSync(out).mtimeMs < sources) {
-    throw new Error(
-      "build/ is older than app/, db/ or vite.config.ts: run `npm run build` (or test/run.ts without SKIP_BUILD) first",
-    );
+  if (state === "stale") {
+    throw new Error("build/ is older than app/, db/ or vite.config.ts: run `npm run build` (or test/run.ts without SKIP_BUILD) first");
   }
 }
 

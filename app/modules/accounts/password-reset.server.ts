@@ -9,7 +9,7 @@ import { destroyUserSessions } from "~/modules/auth/sessions.server";
 import { PASSWORD_RESET_TTL_MS, hashToken, newToken, tokenUsable } from "~/modules/auth/tokens.server";
 import { enqueueMail } from "~/modules/mail/enqueue.server";
 import { appUrl } from "~/utils/env.server";
-import { NotFoundError, ValidationError } from "~/utils/errors.server";
+import { NotFoundError, RateLimitError, ValidationError } from "~/utils/errors.server";
 import { forgotPasswordSchema, resetPasswordSchema } from "./schemas";
 
 /** At most this many reset mails per account in the rate-limit window. */
@@ -26,8 +26,9 @@ export async function requestPasswordReset(db: Db, raw: unknown, meta: { ip?: st
   const key = `reset:acct:${email}`;
   try {
     await assertNotLimited(db, [key], now, MAX_RESET_MAILS);
-  } catch {
-    return; // silently: the same answer as for any address
+  } catch (err) {
+    if (err instanceof RateLimitError) return; // silently: the same answer as for any address
+    throw err;
   }
   const [user] = await db
     .select({ id: users.id, name: users.name, email: users.email, status: users.status, partnerId: users.partnerId })

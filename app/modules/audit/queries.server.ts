@@ -3,6 +3,7 @@ import { z } from "zod";
 import { auditEvents, partners } from "~db/schema";
 import { scopeOf, type Ctx } from "~/modules/auth/actor";
 import { scopeWhere } from "~/modules/partners/scope.server";
+import { escapeLike } from "~/utils/sql.server";
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -15,11 +16,6 @@ export const auditFilterSchema = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1).catch(1),
 });
 export type AuditFilter = z.infer<typeof auditFilterSchema>;
-
-/** LIKE wildcards taken literally (`_` is common in action names such as auth.sign_in, and in emails). */
-export function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, "\\$&");
-}
 
 /** Audit events newest first, filtered and paginated; partners see only their own. */
 export async function listAuditEvents(ctx: Ctx, filter: AuditFilter) {

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { and, asc, count, eq, gte, inArray, isNull, lte, min, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "~db/client";
-import { mailMessages, mailRecipients, mailSettings } from "~db/schema";
+import { mailMessages, mailRecipients, mailSettings, type MailMessage } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import { nowOf, type Ctx } from "~/modules/auth/actor";
 import { NotFoundError, RuleError } from "~/utils/errors.server";
@@ -159,33 +160,51 @@ export async function raiseCriticalAlerts(
     after: { messages: stuck.map((m) => ({ id: m.id, messageId: m.messageId, to: m.toAddress, lastError: m.lastError })) },
   });
   if (opts.opsAddress && opts.otherTransport) {
-    const lines = stuck.map((m) => `- ${m.messageId} to ${m.toAddress}: "${m.subject}" (last error: ${m.lastError ?? "none"})`);
-    const text = `${stuck.length} critical notification(s) are still undelivered after the alert threshold:\n\n${lines.join("\n")}\n`;
-    const alert = {
-      ...stuck[0]!,
-      id: stuck[0]!.id,
-      messageId: `<alert-${stuck[0]!.id}-${opts.now.getTime()}@${opts.from.split("@")[1]?.replace(/>.*/, "") ?? "portal"}>`,
-      dedupeKey: `critical-alert:${stuck.map((m) => m.id).join(",")}`,
-      subject: `[portal] ${stuck.length} critical notification(s) undelivered`,
-      text,
-      html: `<pre>${text.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</pre>`,
-      fromAddress: opts.from,
-      createdAt: opts.now,
-    };
-    const sent = await opts.otherTransport
-      .send(alert, [{ address: opts.opsAddress, name: "Channel operations" }])
-      .then((r) => r.outcomes.every((o) => o.outcome.kind === "sent") ? null : r.response)
-      .catch((err: Error) => err.message);
-    if (sent !== null) {
-      // The banner still shows; the failed ops mail is on the audit trail for whoever looks.
+    const failure = await mailOperations(stuck, opts.opsAddress, opts.otherTransport, opts.from, opts.now);
+    if (failure) {
+      // The banner still shows; the undelivered ops mail is on the audit trail.
       await recordAudit(db, { userId: null, label: "mail-worker" }, {
         action: "mail.critical_alert_undelivered",
         subjectType: "mail_message",
         subjectId: stuck.map((m) => m.id).join(","),
-        after: { opsAddress: opts.opsAddress, error: sent },
+        after: { opsAddress: opts.opsAddress, error: failure },
       });
     }
   }
   return stuck.map((m) => m.id);
 }
 
+
+/**
+ * Tells operations, straight through the other transport (the primary is the
+ * one failing), which critical messages are stuck. Returns null when it was
+ * accepted, else what went wrong.
+ */
+async function mailOperations(
+  stuck: MailMessage[],
+  opsAddress: string,
+  transport: MailTransport,
+  from: string,
+  now: Date,
+): Promise<string | null> {
+  const lines = stuck.map((m) => `- ${m.messageId} to ${m.toAddress}: "${m.subject}" (last error: ${m.lastError ?? "none"})`);
+  const text = `${stuck.length} critical notification(s) are still undelivered after the alert threshold:\n\n${lines.join("\n")}\n`;
+  const domain = /@([^>]+)>/.exec(stuck[0]!.messageId)?.[1] ?? "portal.invalid";
+  const alert: MailMessage = {
+    ...stuck[0]!,
+    messageId: `<critical-alert-${randomUUID()}@${domain}>`,
+    dedupeKey: `critical-alert:${stuck.map((m) => m.id).join(",")}`,
+    template: "critical-alert",
+    subject: `[portal] ${stuck.length} critical notification(s) undelivered`,
+    text,
+    html: `<pre>${text.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</pre>`,
+    fromAddress: from,
+    createdAt: now,
+  };
+  try {
+    const result = await transport.send(alert, [{ address: opsAddress, name: "Channel operations" }]);
+    return result.outcomes.every((o) => o.outcome.kind === "sent") ? null : result.response;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

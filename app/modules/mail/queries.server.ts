@@ -3,14 +3,14 @@ import { z } from "zod";
 import { mailAttempts, mailMessages, mailRecipients, mailStatus } from "~db/schema";
 import type { Ctx } from "~/modules/auth/actor";
 import { NotFoundError } from "~/utils/errors.server";
+import { escapeLike } from "~/utils/sql.server";
 
 export const MAIL_PAGE_SIZE = 50;
 export const mailStatuses = mailStatus.enumValues;
 
 /** The outbox for vendor admins (a vendor-wide read): newest first, searchable by recipient or Message-ID. */
 export async function listMail(ctx: Ctx, opts: { q?: string; status?: (typeof mailStatuses)[number]; page: number }) {
-  // LIKE wildcards are taken literally: `_` is common in addresses.
-  const q = opts.q?.trim().replace(/[\\%_]/g, "\\$&");
+  const q = opts.q?.trim() ? escapeLike(opts.q.trim()) : undefined;
   const byRecipient = ctx.db
     .select({ id: mailRecipients.id })
     .from(mailRecipients)

@@ -4,7 +4,7 @@
  * notification stuck past its threshold (mailed to operations through the
  * other transport, the Resend stub here).
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditEvents, mailAttempts, mailMessages, mailRecipients, type MailMessage } from "~db/schema";
 import type { Ctx } from "~/modules/auth/actor";
@@ -191,5 +191,43 @@ describe("critical notifications stuck past the threshold", () => {
       .where(eq(mailMessages.id, ordinary.id));
     expect(await deliverDue(db(), smtp, { workerId: "w", now: () => late })).toBe(1);
     expect(await stuckCriticalCount(db(), late)).toBe(0);
+  });
+
+  it("alert for a critical message that failed for good, and record an ops mail that did not get through", async () => {
+    const to = `${unique("key")}@example.test`;
+    sink.setVerdict(to, "reject");
+    const critical = await queue({ to, critical: true });
+    await db()
+      .update(mailMessages)
+      .set({ nextAttemptAt: new Date("2100-01-01T00:00:00Z") })
+      .where(ne(mailMessages.id, critical.id));
+    await db().update(mailMessages).set({ nextAttemptAt: new Date(0) }).where(eq(mailMessages.id, critical.id));
+    expect(await deliverDue(db(), smtp, { workerId: "w" })).toBe(1);
+    expect(await reload(critical.id)).toMatchObject({ status: "failed" });
+
+    stub.failAlways(500);
+    const before = stub.emails.length;
+    const late = new Date(critical.createdAt.getTime() + 61 * MIN);
+    try {
+      const alerted = await raiseCriticalAlerts(db(), {
+        now: late,
+        criticalAfterMs: 60 * MIN,
+        opsAddress: "ops@vendor.test",
+        otherTransport: resend,
+        from: env().MAIL_FROM,
+      });
+      expect(alerted).toContain(critical.id);
+    } finally {
+      stub.failAlways(null);
+    }
+    expect(stub.emails).toHaveLength(before);
+    const undelivered = await db()
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "mail.critical_alert_undelivered"));
+    expect(undelivered).toHaveLength(1);
+    expect(undelivered[0]!.subjectId).toContain(critical.id);
+    expect(undelivered[0]!.after).toMatchObject({ opsAddress: "ops@vendor.test" });
+    expect(JSON.stringify(undelivered[0]!.after)).toContain("500");
   });
 });
