@@ -9,12 +9,14 @@ export interface NavItem {
 
 const vendorNav: NavItem[] = [
   { to: "/", label: "Dashboard" },
-  { to: "/partners", label: "Partners", permission: "partners:read-all" },
+  { to: "/directory", label: "Partners", permission: "partners:read-all" },
+  { to: "/applications", label: "Applications", permission: "applications:review" },
   { to: "/leads", label: "Leads" },
   { to: "/deals", label: "Deals" },
   { to: "/licenses", label: "Licenses" },
   { to: "/training", label: "Training" },
   { to: "/mail", label: "Mail", permission: "mail:read" },
+  { to: "/agreements", label: "Agreements", permission: "agreements:publish" },
   { to: "/audit", label: "Audit", permission: "audit:read" },
   { to: "/team", label: "Staff", permission: "vendor-staff:manage" },
 ];
@@ -26,6 +28,8 @@ const partnerNav: NavItem[] = [
   { to: "/licenses", label: "Licenses" },
   { to: "/training", label: "Training" },
   { to: "/team", label: "Team", permission: "team:read" },
+  { to: "/profile", label: "Company profile", permission: "profile:manage" },
+  { to: "/agreement", label: "Agreement" },
   { to: "/api-keys", label: "API keys", permission: "api-keys:manage" },
 ];
 

@@ -72,3 +72,9 @@ export function formatDateTime(value: string | Date | null | undefined): string 
   const d = typeof value === "string" ? new Date(value) : value;
   return d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
 }
+
+export function formatDate(value: string | Date | null | undefined): string {
+  if (!value) return "—";
+  const d = typeof value === "string" ? new Date(value) : value;
+  return d.toISOString().slice(0, 10);
+}

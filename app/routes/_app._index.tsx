@@ -29,7 +29,7 @@ export default function Dashboard() {
         {vendor ? (
           <div className="card">
             <div className="stat">{figures.partners}</div>
-            <Link to="/partners">Partners</Link>
+            <Link to="/directory">Partners</Link>
           </div>
         ) : null}
         <div className="card">

@@ -2,18 +2,24 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, Link, NavLink, Outlet, useLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { navFor } from "~/components/nav";
+import { formatDate } from "~/components/ui";
 import { stuckCriticalCount } from "~/modules/mail/admin.server";
 import { deliverySettings } from "~/modules/mail/config.server";
 import { getDb } from "~/utils/db.server";
 import { env } from "~/utils/env.server";
 import { can, roleLabels } from "~/utils/permissions";
-import { requireUser } from "~/utils/session.server";
+import { agreementStanding } from "~/modules/onboarding/agreement-standing.server";
+import { agreementBlocks, requireUser } from "~/utils/session.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireUser(request);
+  // The layout itself does not gate: the agreement page renders inside it. Every child route gates.
+  const user = await requireUser(request, { agreementGate: false });
+  const standing = user.partnerId ? await agreementStanding(await getDb(), user.partnerId, new Date()) : null;
+  const blocked = standing ? agreementBlocks(standing) : false;
   return {
     user: { name: user.name, email: user.email, role: user.role, partnerName: user.partnerName },
-    nav: navFor(user.role),
+    nav: blocked ? [{ to: "/agreement", label: "Agreement" }] : navFor(user.role),
+    agreementDeadline: standing?.state === "grace" ? standing.deadline.toISOString() : null,
     stuckCritical: can(user.role, "mail:read")
       ? await stuckCriticalCount(await getDb(), new Date(), deliverySettings(env()).criticalAfterMs)
       : 0,
@@ -21,7 +27,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function AppLayout() {
-  const { user, nav, stuckCritical } = useLoaderData<typeof loader>();
+  const { user, nav, stuckCritical, agreementDeadline } = useLoaderData<typeof loader>();
   const [open, setOpen] = useState(false);
   return (
     <div className="shell">
@@ -58,6 +64,12 @@ export default function AppLayout() {
           <p className="form-error" role="alert">
             {stuckCritical} critical notification{stuckCritical === 1 ? " is" : "s are"} still undelivered past the alert
             threshold. <Link to="/mail">See the mail page</Link>.
+          </p>
+        ) : null}
+        {agreementDeadline ? (
+          <p className="notice warn" role="status">
+            A new version of the programme agreement must be accepted by {formatDate(agreementDeadline)}.{" "}
+            <Link to="/agreement">Read and accept it</Link>.
           </p>
         ) : null}
         <Outlet />

@@ -1,4 +1,5 @@
 import { authenticateApiKey, type ApiPrincipal } from "~/modules/accounts/api-keys.server";
+import { agreementStanding } from "~/modules/onboarding/agreement-standing.server";
 import { getDb } from "./db.server";
 import { DomainError, ForbiddenError, apiError } from "./errors.server";
 
@@ -15,6 +16,12 @@ export async function handleApi(
   try {
     const principal = await authenticateApiKey(await getDb(), request.headers.get("authorization"));
     if (scope && !principal.scopes.includes(scope)) throw new ForbiddenError(`This key lacks the '${scope}' scope.`);
+    if (principal.partner) {
+      const standing = await agreementStanding(await getDb(), principal.partner.id, new Date());
+      if (standing.state === "required") {
+        throw new ForbiddenError("A partner admin must accept the current programme agreement in the portal first.");
+      }
+    }
     const body = await handler(principal);
     return Response.json(body);
   } catch (err) {

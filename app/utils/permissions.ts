@@ -24,6 +24,11 @@ export const permissions = [
   "licenses:manage-all",
   "training:take",
   "training:author",
+  "applications:review",
+  "agreements:publish",
+  "agreement:accept",
+  "profile:manage",
+  "specializations:manage",
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -38,8 +43,11 @@ const grants: Record<Role, readonly Permission[]> = {
     "deals:review",
     "licenses:manage-all",
     "training:author",
+    "applications:review",
+    "agreements:publish",
+    "specializations:manage",
   ],
-  channel_manager: ["partners:read-all", "leads:distribute", "deals:review"],
+  channel_manager: ["partners:read-all", "leads:distribute", "deals:review", "applications:review"],
   partner_admin: [
     "team:read",
     "team:manage",
@@ -48,6 +56,8 @@ const grants: Record<Role, readonly Permission[]> = {
     "deals:register",
     "licenses:order",
     "training:take",
+    "agreement:accept",
+    "profile:manage",
   ],
   partner_user: ["team:read", "leads:work", "deals:register", "licenses:order", "training:take"],
 };

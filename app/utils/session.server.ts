@@ -1,6 +1,7 @@
 import { createCookie, redirect } from "@remix-run/node";
 import type { Actor, Ctx } from "~/modules/auth/actor";
 import { destroySession, findSessionUser, SESSION_ABSOLUTE_MS, type SessionUser } from "~/modules/auth/sessions.server";
+import { agreementStanding, type AgreementStanding } from "~/modules/onboarding/agreement-standing.server";
 import { getDb } from "./db.server";
 import { env } from "./env.server";
 import { can, type Permission, type Role } from "./permissions";
@@ -28,15 +29,32 @@ export async function getSessionUser(request: Request): Promise<SessionUser | nu
   return findSessionUser(await getDb(), token, new Date());
 }
 
+export interface RequireOptions {
+  /**
+   * Partner users whose company has not accepted the programme agreement (or
+   * whose grace period is over) are sent to /agreement from every page and
+   * action. Only the agreement page itself and the layout turn this off.
+   */
+  agreementGate?: boolean;
+}
+
 /** The signed-in user, or a redirect to /login that comes back here afterwards. */
-export async function requireUser(request: Request): Promise<SessionUser> {
+export async function requireUser(request: Request, opts: RequireOptions = {}): Promise<SessionUser> {
   const user = await getSessionUser(request);
   if (!user) {
     const url = new URL(request.url);
     const back = url.pathname + url.search;
     throw redirect(`/login${back && back !== "/" ? `?redirectTo=${encodeURIComponent(back)}` : ""}`);
   }
+  if (opts.agreementGate !== false && user.partnerId) {
+    const standing = await agreementStanding(await getDb(), user.partnerId, new Date());
+    if (agreementBlocks(standing)) throw redirect("/agreement");
+  }
   return user;
+}
+
+export function agreementBlocks(standing: AgreementStanding): boolean {
+  return standing.state === "required";
 }
 
 export function actorOf(user: SessionUser, ip?: string | null): Actor {
@@ -51,8 +69,9 @@ export async function requirePermission(
   request: Request,
   permission: Permission | ((role: Role) => Permission),
   ip?: string | null,
+  opts: RequireOptions = {},
 ): Promise<{ user: SessionUser; ctx: Ctx }> {
-  const user = await requireUser(request);
+  const user = await requireUser(request, opts);
   const needed = typeof permission === "function" ? permission(user.role) : permission;
   if (!can(user.role, needed)) throw new Response("You are not allowed to see this page.", { status: 403 });
   return { user, ctx: { db: await getDb(), actor: actorOf(user, ip) } };

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { pgEnum, pgTable, text, timestamp, uuid, integer, index } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const partnerTier = pgEnum("partner_tier", ["registered", "silver", "gold"]);
 export const partnerStatus = pgEnum("partner_status", [
@@ -25,11 +25,44 @@ export const partners = pgTable(
     specializations: text("specializations").array().notNull().default(sql`'{}'::text[]`),
     tier: partnerTier("tier").notNull().default("registered"),
     status: partnerStatus("status").notNull().default("applied"),
+    /** The latest programme agreement version this partner accepted. */
     agreementVersion: integer("agreement_version"),
+    businessType: text("business_type"),
+    registrationId: text("registration_id"),
+    phone: text("phone"),
+    description: text("description"),
+    addresses: jsonb("addresses").$type<PartnerAddressJson[]>().notNull().default(sql`'[]'::jsonb`),
+    contacts: jsonb("contacts").$type<PartnerContactJson[]>().notNull().default(sql`'[]'::jsonb`),
+    /** Opted in to the public partner locator (/partners). */
+    listedInLocator: boolean("listed_in_locator").notNull().default(false),
+    /** The vendor's channel manager who owns the relationship (a users.id; no FK to keep the tables' order simple). */
+    ownerUserId: uuid("owner_user_id"),
+    /** Why the partner was suspended or terminated. */
+    statusReason: text("status_reason"),
+    statusChangedAt: timestamp("status_changed_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("partners_country_idx").on(t.country), index("partners_status_idx").on(t.status)],
+  (t) => [
+    index("partners_country_idx").on(t.country),
+    index("partners_status_idx").on(t.status),
+    index("partners_owner_idx").on(t.ownerUserId),
+    index("partners_name_trgm_idx").using("gin", sql`lower(${t.name}) gin_trgm_ops`),
+  ],
 );
 
 export type Partner = typeof partners.$inferSelect;
+export interface PartnerAddressJson {
+  label: string;
+  street: string;
+  city: string;
+  postalCode: string;
+  region: string;
+  country: string;
+}
+export interface PartnerContactJson {
+  role: "sales" | "technical" | "billing" | "executive";
+  name: string;
+  email: string;
+  phone: string;
+}

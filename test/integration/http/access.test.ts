@@ -67,12 +67,12 @@ describe("signed out", () => {
 describe("role permissions", () => {
   const pages: Array<[string, string, number]> = [
     [VENDOR_ADMIN, "/", 200],
-    [VENDOR_ADMIN, "/partners", 200],
+    [VENDOR_ADMIN, "/directory", 200],
     [VENDOR_ADMIN, "/mail", 200],
     [VENDOR_ADMIN, "/audit", 200],
     [VENDOR_ADMIN, "/team", 200],
     [VENDOR_ADMIN, "/api-keys", 403],
-    [CHANNEL_MANAGER, "/partners", 200],
+    [CHANNEL_MANAGER, "/directory", 200],
     [CHANNEL_MANAGER, "/audit", 403],
     [CHANNEL_MANAGER, "/mail", 403],
     [CHANNEL_MANAGER, "/team", 403],

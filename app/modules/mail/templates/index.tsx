@@ -10,6 +10,16 @@ export interface TemplateData {
   invitation: { inviterName: string; partnerName: string; roleLabel: string; acceptUrl: string; expiresAt: string };
   "password-reset": { name: string; resetUrl: string; validMinutes: number };
   "password-changed": { name: string; portalUrl: string };
+  "application-received": { contactName: string; companyName: string; statusUrl: string };
+  "application-new": { companyName: string; country: string; reviewUrl: string };
+  "application-duplicate": { companyName: string; domain: string; contactEmail: string; existing: string; reason: string };
+  "application-info-requested": { contactName: string; companyName: string; message: string; statusUrl: string };
+  "application-answered": { companyName: string; reviewUrl: string };
+  "application-rejected": { contactName: string; companyName: string; reason: string };
+  "application-approved": { contactName: string; companyName: string; tierLabel: string; acceptUrl: string; expiresAt: string };
+  "agreement-published": { partnerName: string; title: string; version: number; effectiveAt: string; deadline: string; agreementUrl: string };
+  "agreement-reminder": { partnerName: string; title: string; version: number; deadline: string; daysLeft: number; agreementUrl: string };
+  "partner-status-changed": { partnerName: string; status: "suspended" | "reinstated" | "terminated"; reason: string };
 }
 export type TemplateName = keyof TemplateData;
 
@@ -82,6 +92,186 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
         <Button href={`${portalUrl}/login`} style={buttonStyle}>
           Sign in
         </Button>
+      </MailLayout>
+    ),
+  },
+  "application-received": {
+    label: "Partner application received",
+    security: true,
+    subject: (d) => `We received the partner application of ${d.companyName}`,
+    body: (d, portalUrl) => (
+      <MailLayout preview="Your partner application was received" portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello {d.contactName},</Text>
+        <Text style={textStyle}>
+          Thank you for applying to the partner programme on behalf of {d.companyName}. Our channel team reviews every
+          application, usually within two business days.
+        </Text>
+        <Button href={d.statusUrl} style={buttonStyle}>
+          See the status of your application
+        </Button>
+        <Text style={textStyle}>
+          Keep this link: it is the only way to follow your application and to answer our questions.{" "}
+          <Link href={d.statusUrl}>{d.statusUrl}</Link>
+        </Text>
+      </MailLayout>
+    ),
+  },
+  "application-new": {
+    label: "New partner applications",
+    security: false,
+    subject: (d) => `New partner application: ${d.companyName} (${d.country})`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`${d.companyName} applied`} portalUrl={portalUrl}>
+        <Text style={textStyle}>
+          {d.companyName} ({d.country}) applied to become a partner.
+        </Text>
+        <Button href={d.reviewUrl} style={buttonStyle}>
+          Review the application
+        </Button>
+      </MailLayout>
+    ),
+  },
+  "application-duplicate": {
+    label: "Refused duplicate applications",
+    security: false,
+    subject: (d) => `Refused partner application for ${d.domain}`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`An application for ${d.domain} was refused`} portalUrl={portalUrl}>
+        <Text style={textStyle}>
+          An application from {d.companyName} ({d.contactEmail}) was refused because {d.reason}: {d.existing}.
+        </Text>
+        <Text style={textStyle}>
+          If this is a second office of the same company, contact the applicant and the existing partner.
+        </Text>
+      </MailLayout>
+    ),
+  },
+  "application-info-requested": {
+    label: "Questions about a partner application",
+    security: true,
+    subject: (d) => `A question about the partner application of ${d.companyName}`,
+    body: (d, portalUrl) => (
+      <MailLayout preview="We need more information" portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello {d.contactName},</Text>
+        <Text style={textStyle}>Our channel team needs more information to review your application:</Text>
+        <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
+          {d.message}
+        </Text>
+        <Button href={d.statusUrl} style={buttonStyle}>
+          Answer on the application page
+        </Button>
+      </MailLayout>
+    ),
+  },
+  "application-answered": {
+    label: "Applicants' answers",
+    security: false,
+    subject: (d) => `${d.companyName} answered your question`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`${d.companyName} answered`} portalUrl={portalUrl}>
+        <Text style={textStyle}>{d.companyName} answered the request for more information on its application.</Text>
+        <Button href={d.reviewUrl} style={buttonStyle}>
+          Review the application
+        </Button>
+      </MailLayout>
+    ),
+  },
+  "application-rejected": {
+    label: "Partner application decisions",
+    security: true,
+    subject: (d) => `Your partner application for ${d.companyName}`,
+    body: (d, portalUrl) => (
+      <MailLayout preview="A decision on your partner application" portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello {d.contactName},</Text>
+        <Text style={textStyle}>
+          Thank you for your interest. After review, we cannot accept {d.companyName} into the partner programme at this
+          time, for this reason:
+        </Text>
+        <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
+          {d.reason}
+        </Text>
+      </MailLayout>
+    ),
+  },
+  "application-approved": {
+    label: "Partner application decisions",
+    security: true,
+    subject: (d) => `Welcome to the partner programme, ${d.companyName}`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`${d.companyName} is approved`} portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello {d.contactName},</Text>
+        <Text style={textStyle}>
+          {d.companyName} is approved as a {d.tierLabel} partner. Create your partner admin account, accept the programme
+          agreement, and invite your colleagues.
+        </Text>
+        <Button href={d.acceptUrl} style={buttonStyle}>
+          Create your account
+        </Button>
+        <Text style={textStyle}>
+          Or open this link: <Link href={d.acceptUrl}>{d.acceptUrl}</Link>. It can be used once and expires on{" "}
+          {d.expiresAt}.
+        </Text>
+      </MailLayout>
+    ),
+  },
+  "agreement-published": {
+    label: "New programme agreement versions",
+    security: true,
+    subject: (d) => `Please accept version ${d.version} of the partner programme agreement`,
+    body: (d, portalUrl) => (
+      <MailLayout preview="A new programme agreement needs your acceptance" portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello,</Text>
+        <Text style={textStyle}>
+          Version {d.version} of the programme agreement ({d.title}) takes effect on {d.effectiveAt}. A partner admin of{" "}
+          {d.partnerName} must accept it by {d.deadline}; after that date the portal shows only the agreement until it is
+          accepted.
+        </Text>
+        <Button href={d.agreementUrl} style={buttonStyle}>
+          Read and accept the agreement
+        </Button>
+      </MailLayout>
+    ),
+  },
+  "agreement-reminder": {
+    label: "Programme agreement reminders",
+    security: true,
+    subject: (d) => `${d.daysLeft} day${d.daysLeft === 1 ? "" : "s"} left to accept the programme agreement`,
+    body: (d, portalUrl) => (
+      <MailLayout preview="The programme agreement still needs your acceptance" portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello,</Text>
+        <Text style={textStyle}>
+          {d.partnerName} has not accepted version {d.version} of the programme agreement ({d.title}) yet. Accept it by{" "}
+          {d.deadline} to keep using the portal.
+        </Text>
+        <Button href={d.agreementUrl} style={buttonStyle}>
+          Read and accept the agreement
+        </Button>
+      </MailLayout>
+    ),
+  },
+  "partner-status-changed": {
+    label: "Partner account status",
+    security: true,
+    subject: (d) =>
+      d.status === "reinstated"
+        ? `${d.partnerName} is reinstated in the partner programme`
+        : `${d.partnerName} is ${d.status} in the partner programme`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`Your partner account is ${d.status}`} portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello,</Text>
+        <Text style={textStyle}>
+          {d.status === "reinstated"
+            ? `${d.partnerName} is reinstated: you and your colleagues can sign in again.`
+            : d.status === "suspended"
+              ? `${d.partnerName} is suspended from the partner programme: its users cannot sign in until it is reinstated.`
+              : `${d.partnerName}'s membership of the partner programme has ended. Its records are kept, but nobody can sign in any more.`}
+        </Text>
+        {d.reason ? (
+          <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
+            {d.reason}
+          </Text>
+        ) : null}
+        <Text style={textStyle}>Questions? Contact your channel manager.</Text>
       </MailLayout>
     ),
   },
