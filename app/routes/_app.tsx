@@ -62,8 +62,8 @@ export default function AppLayout() {
       <main className="content">
         {stuckCritical > 0 ? (
           <p className="form-error" role="alert">
-            {stuckCritical} critical notification{stuckCritical === 1 ? " is" : "s are"} still undelivered past the alert
-            threshold. <Link to="/mail">See the mail page</Link>.
+            {stuckCritical} critical notification{stuckCritical === 1 ? " is" : "s are"} still undelivered past the
+            alert threshold. <Link to="/mail">See the mail page</Link>.
           </p>
         ) : null}
         {agreementDeadline ? (

@@ -43,7 +43,11 @@ export async function currentAgreement(db: Db, now: Date): Promise<CurrentAgreem
 }
 
 /** The pure rule, given the current version and the partner's last accepted version. */
-export function standingOf(current: CurrentAgreement | null, acceptedVersion: number | null, now: Date): AgreementStanding {
+export function standingOf(
+  current: CurrentAgreement | null,
+  acceptedVersion: number | null,
+  now: Date,
+): AgreementStanding {
   if (!current) return { state: "none" };
   if (acceptedVersion !== null && acceptedVersion >= current.version) {
     return { state: "ok", current, acceptedVersion };
@@ -61,7 +65,10 @@ export function acceptanceDeadline(a: Pick<CurrentAgreement, "effectiveAt" | "gr
 export async function agreementStanding(db: Db, partnerId: string, now: Date): Promise<AgreementStanding> {
   const [current, [partner]] = await Promise.all([
     currentAgreement(db, now),
-    db.select({ agreementVersion: partners.agreementVersion }).from(partners).where(and(eq(partners.id, partnerId))),
+    db
+      .select({ agreementVersion: partners.agreementVersion })
+      .from(partners)
+      .where(and(eq(partners.id, partnerId))),
   ]);
   return standingOf(current, partner?.agreementVersion ?? null, now);
 }
