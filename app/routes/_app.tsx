@@ -20,6 +20,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     user: { name: user.name, email: user.email, role: user.role, partnerName: user.partnerName },
     nav: blocked ? [{ to: "/agreement", label: "Agreement" }] : navFor(user.role),
     agreementDeadline: standing?.state === "grace" ? standing.deadline.toISOString() : null,
+    agreementBlocked: blocked,
+    canAccept: can(user.role, "agreement:accept"),
     stuckCritical: can(user.role, "mail:read")
       ? await stuckCriticalCount(await getDb(), new Date(), deliverySettings(env()).criticalAfterMs)
       : 0,
@@ -27,7 +29,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export default function AppLayout() {
-  const { user, nav, stuckCritical, agreementDeadline } = useLoaderData<typeof loader>();
+  const { user, nav, stuckCritical, agreementDeadline, agreementBlocked, canAccept } = useLoaderData<typeof loader>();
   const [open, setOpen] = useState(false);
   return (
     <div className="shell">
@@ -49,9 +51,11 @@ export default function AppLayout() {
         <div className="who">
           <div>{user.name}</div>
           <div style={{ opacity: 0.8 }}>{roleLabels[user.role]}</div>
-          <Link to="/settings" style={{ color: "#e0f2fe" }}>
-            Settings
-          </Link>
+          {agreementBlocked ? null : (
+            <Link to="/settings" style={{ color: "#e0f2fe" }}>
+              Settings
+            </Link>
+          )}
           <Form method="post" action="/logout">
             <button type="submit" className="secondary">
               Sign out
@@ -68,8 +72,9 @@ export default function AppLayout() {
         ) : null}
         {agreementDeadline ? (
           <p className="notice warn" role="status">
-            A new version of the programme agreement must be accepted by {formatDate(agreementDeadline)}.{" "}
-            <Link to="/agreement">Read and accept it</Link>.
+            A new version of the programme agreement must be accepted by {formatDate(agreementDeadline)}
+            {canAccept ? "" : " by a partner admin of your company"}.{" "}
+            <Link to="/agreement">{canAccept ? "Read and accept it" : "Read it"}</Link>.
           </p>
         ) : null}
         <Outlet />

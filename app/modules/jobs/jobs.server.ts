@@ -6,12 +6,18 @@ import { pruneSessions } from "~/modules/auth/sessions.server";
 import { raiseCriticalAlerts } from "~/modules/mail/admin.server";
 import { deliverySettings, transportsFromEnv } from "~/modules/mail/config.server";
 import { deliverDue } from "~/modules/mail/deliver.server";
+import { sendAgreementReminders } from "~/modules/onboarding/agreements.server";
 import { env } from "~/utils/env.server";
 
+/** How often the programme agreement reminders are looked for (each stage is queued once, whatever the rate). */
+const AGREEMENT_REMINDERS_EVERY_MS = 60 * 60_000;
+
 /**
- * The background jobs of one process: mail delivery, critical-mail alerts and
- * housekeeping. Any number of processes may run them against one PostgreSQL
- * (work is claimed with SKIP LOCKED and leases). Returns a function that stops them.
+ * The background jobs of one process: mail delivery, critical-mail alerts,
+ * programme agreement reminders and housekeeping. Any number of processes
+ * may run them against one PostgreSQL (work is claimed with SKIP LOCKED and
+ * leases; reminders are deduplicated by their outbox key). Returns a function
+ * that stops them.
  */
 export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) => void } = {}) {
   const log = opts.log ?? ((m: string) => console.log(m));
@@ -27,6 +33,7 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
   let current: Promise<void> | undefined;
   let lastMinutely = 0;
   let lastPrune = 0;
+  let lastAgreementReminders = 0;
 
   const tick = async () => {
     try {
@@ -49,6 +56,11 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
         lastPrune = now;
         await pruneSessions(db, new Date());
         await pruneFailures(db, new Date());
+      }
+      if (now - lastAgreementReminders > AGREEMENT_REMINDERS_EVERY_MS) {
+        lastAgreementReminders = now;
+        const reminded = await sendAgreementReminders(db, new Date());
+        if (reminded) log(`[jobs] programme agreement reminders queued: ${reminded}`);
       }
     } catch (err) {
       log(`[jobs] ${(err as Error).message}`);
