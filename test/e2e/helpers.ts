@@ -30,13 +30,14 @@ export interface E2E {
  * beforeAll, stops them in afterAll; each test's pages are checked for
  * uncaught exceptions and console errors after the test.
  */
-export function setupE2E(opts: StartOptions = {}): E2E {
+export function setupE2E(opts: StartOptions | (() => Promise<StartOptions>) = {}): E2E {
   const state = {} as { server: AppServer; browser: Browser };
   let contexts: BrowserContext[] = [];
   let problems: string[] = [];
 
   beforeAll(async () => {
-    const [server, browser] = await Promise.allSettled([startAppServer(opts), launchBrowser()]);
+    const options = typeof opts === "function" ? await opts() : opts;
+    const [server, browser] = await Promise.allSettled([startAppServer(options), launchBrowser()]);
     // Keep whichever started, so that afterAll stops it even when the other failed.
     if (server.status === "fulfilled") state.server = server.value;
     if (browser.status === "fulfilled") state.browser = browser.value;

@@ -82,7 +82,7 @@ describe("role permissions", () => {
     [POLDER_ADMIN, "/leads", 200],
     [POLDER_ADMIN, "/audit", 403],
     [POLDER_ADMIN, "/mail", 403],
-    [POLDER_ADMIN, "/partners", 403],
+    [POLDER_ADMIN, "/directory", 403],
     [POLDER_USER, "/team", 200],
     [POLDER_USER, "/api-keys", 403],
     [POLDER_USER, "/audit", 403],
