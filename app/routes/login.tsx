@@ -71,6 +71,9 @@ export default function Login() {
             <Link to="/forgot-password">Forgot password?</Link>
           </div>
         </Form>
+        <p className="muted" style={{ marginBottom: 0 }}>
+          Not a partner yet? <Link to="/apply">Become a partner</Link>
+        </p>
       </div>
     </div>
   );

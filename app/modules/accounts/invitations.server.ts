@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Db } from "~db/client";
 import { invitations, partners, users } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
-import { scopeOf, nowOf, type Ctx } from "~/modules/auth/actor";
+import { scopeOf, nowOf, type Actor, type Ctx } from "~/modules/auth/actor";
 import { hashPassword } from "~/modules/auth/password.server";
 import { passwordProblems } from "~/modules/auth/password-policy";
 import { INVITATION_TTL_MS, hashToken, newToken, tokenUsable } from "~/modules/auth/tokens.server";
@@ -29,22 +29,59 @@ export async function inviteUser(ctx: Ctx, raw: unknown): Promise<{ id: string; 
   }
   const now = nowOf(ctx);
   return ctx.db.transaction(async (tx) => {
-    const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`);
+    const [existing] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`lower(${users.email}) = ${email}`);
     if (existing) throw new ValidationError({ email: ["Someone with this email address already has an account."] });
+    const inv = await createInvitationInTx(tx, { partnerId: actor.partnerId, email, role, actor, now });
+    return { id: inv.id, token: inv.token };
+  });
+}
 
-    const orgFilter = actor.partnerId ? eq(invitations.partnerId, actor.partnerId) : isNull(invitations.partnerId);
-    await tx
-      .update(invitations)
-      .set({ revokedAt: now })
-      .where(and(orgFilter, eq(invitations.email, email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)));
+export interface NewInvitation {
+  /** The organisation joined: a partner, or null for the vendor's staff. */
+  partnerId: string | null;
+  /** Already validated and lowercased. */
+  email: string;
+  role: Role;
+  /** Who invites (invitedBy, the mail's inviter name, the audit actor). */
+  actor: Pick<Actor, "userId" | "label" | "ip">;
+  now: Date;
+  /**
+   * Queue the generic `invitation` mail (default). Pass false when the caller
+   * queues its own mail with the returned acceptUrl (e.g. application-approved).
+   */
+  sendInvitationMail?: boolean;
+}
 
-    const { token, hash } = newToken();
-    const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
-    const [inv] = await tx
-      .insert(invitations)
-      .values({ partnerId: actor.partnerId, email, role, tokenHash: hash, invitedBy: actor.userId, expiresAt, createdAt: now })
-      .returning({ id: invitations.id });
-    const orgName = await organisationName(tx, actor.partnerId);
+/**
+ * The invitation itself, inside the caller's transaction: earlier pending
+ * invitations to the address in the same organisation are revoked, the new
+ * one is stored with a hashed single-use token, its mail queued (unless the
+ * caller sends its own) and `invitation.created` audited. The caller checks
+ * who may invite whom and that the address has no account yet.
+ */
+export async function createInvitationInTx(
+  tx: Db,
+  input: NewInvitation,
+): Promise<{ id: string; token: string; acceptUrl: string; expiresAt: Date }> {
+  const { partnerId, email, role, actor, now } = input;
+  const orgFilter = partnerId ? eq(invitations.partnerId, partnerId) : isNull(invitations.partnerId);
+  await tx
+    .update(invitations)
+    .set({ revokedAt: now })
+    .where(and(orgFilter, eq(invitations.email, email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)));
+
+  const { token, hash } = newToken();
+  const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
+  const [inv] = await tx
+    .insert(invitations)
+    .values({ partnerId, email, role, tokenHash: hash, invitedBy: actor.userId, expiresAt, createdAt: now })
+    .returning({ id: invitations.id });
+  const acceptUrl = `${appUrl()}/invitations/${token}`;
+  if (input.sendInvitationMail !== false) {
+    const orgName = await organisationName(tx, partnerId);
     await enqueueMail(tx, {
       to: email,
       template: "invitation",
@@ -52,21 +89,21 @@ export async function inviteUser(ctx: Ctx, raw: unknown): Promise<{ id: string; 
         inviterName: actor.label,
         partnerName: orgName,
         roleLabel: roleLabels[role],
-        acceptUrl: `${appUrl()}/invitations/${token}`,
+        acceptUrl,
         expiresAt: expiresAt.toUTCString(),
       },
       dedupeKey: `invitation:${inv!.id}`,
-      partnerId: actor.partnerId,
+      partnerId,
     });
-    await recordAudit(tx, actor, {
-      action: "invitation.created",
-      subjectType: "invitation",
-      subjectId: inv!.id,
-      partnerId: actor.partnerId,
-      after: { email, role },
-    });
-    return { id: inv!.id, token };
+  }
+  await recordAudit(tx, actor, {
+    action: "invitation.created",
+    subjectType: "invitation",
+    subjectId: inv!.id,
+    partnerId,
+    after: { email, role },
   });
+  return { id: inv!.id, token, acceptUrl, expiresAt };
 }
 
 async function organisationName(db: Db, partnerId: string | null): Promise<string> {
@@ -82,7 +119,16 @@ export async function revokeInvitation(ctx: Ctx, id: string): Promise<void> {
     const [inv] = await tx
       .update(invitations)
       .set({ revokedAt: now })
-      .where(scopeWhere(scopeOf(ctx.actor), invitations, eq(invitations.id, id), ownOrgOnly(ctx), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
+      .where(
+        scopeWhere(
+          scopeOf(ctx.actor),
+          invitations,
+          eq(invitations.id, id),
+          ownOrgOnly(ctx),
+          isNull(invitations.acceptedAt),
+          isNull(invitations.revokedAt),
+        ),
+      )
       .returning({ id: invitations.id, email: invitations.email, partnerId: invitations.partnerId });
     if (!inv) throw new NotFoundError("Invitation not found.");
     await recordAudit(tx, ctx.actor, {
@@ -155,19 +201,32 @@ export async function acceptInvitation(
       .where(and(eq(invitations.id, inv.id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
       .returning({ id: invitations.id });
     if (spent.length === 0) throw new ConflictError("This invitation was already used.");
-    const [taken] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${inv.email}`);
+    const [taken] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(sql`lower(${users.email}) = ${inv.email}`);
     if (taken) throw new ConflictError("Someone with this email address already has an account.");
     const [user] = await tx
       .insert(users)
-      .values({ email: inv.email, name: parsed.data.name, passwordHash, role: inv.role as Role, partnerId: inv.partnerId })
+      .values({
+        email: inv.email,
+        name: parsed.data.name,
+        passwordHash,
+        role: inv.role as Role,
+        partnerId: inv.partnerId,
+      })
       .returning({ id: users.id, email: users.email });
-    await recordAudit(tx, { userId: user!.id, label: user!.email, ip: meta.ip }, {
-      action: "invitation.accepted",
-      subjectType: "user",
-      subjectId: user!.id,
-      partnerId: inv.partnerId,
-      after: { email: inv.email, role: inv.role },
-    });
+    await recordAudit(
+      tx,
+      { userId: user!.id, label: user!.email, ip: meta.ip },
+      {
+        action: "invitation.accepted",
+        subjectType: "user",
+        subjectId: user!.id,
+        partnerId: inv.partnerId,
+        after: { email: inv.email, role: inv.role },
+      },
+    );
     return { userId: user!.id, email: user!.email };
   });
 }
