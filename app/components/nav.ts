@@ -17,6 +17,7 @@ const vendorNav: NavItem[] = [
   { to: "/training", label: "Training" },
   { to: "/mail", label: "Mail", permission: "mail:read" },
   { to: "/agreements", label: "Agreements", permission: "agreements:publish" },
+  { to: "/specializations", label: "Specializations", permission: "specializations:manage" },
   { to: "/audit", label: "Audit", permission: "audit:read" },
   { to: "/team", label: "Staff", permission: "vendor-staff:manage" },
 ];

@@ -1,0 +1,104 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { agreementAcceptances, agreements, partners } from "~db/schema";
+import { inviteUser } from "~/modules/accounts/invitations.server";
+import { onboardingChecklist, type Checklist } from "~/modules/onboarding/checklist.server";
+import { updateProfile } from "~/modules/partners/profile.server";
+import { createPartner, createUser, ctxFor, setupTestDb, unique } from "../../support/factories";
+
+const db = setupTestDb();
+
+const doneKeys = (c: Checklist | null) => c!.steps.filter((s) => s.done).map((s) => s.key);
+
+async function freshPartner() {
+  // A partner as approval leaves it: approved, no agreement, empty profile, only its admin.
+  const partner = await createPartner(db(), { status: "approved" });
+  const admin = await createUser(db(), { role: "partner_admin", partnerId: partner.id });
+  return { partner, admin };
+}
+
+async function acceptAgreement(partnerId: string, userId: string) {
+  const version = Math.floor(Math.random() * 1_000_000) + 1000;
+  const [agreement] = await db()
+    .insert(agreements)
+    .values({ version, title: "Partner Programme Agreement", body: "# Terms", effectiveAt: new Date() })
+    .returning();
+  await db().insert(agreementAcceptances).values({ agreementId: agreement!.id, version, partnerId, userId });
+  await db().update(partners).set({ agreementVersion: version, status: "active" }).where(eq(partners.id, partnerId));
+}
+
+const completeProfile = {
+  name: "Checklist Relay",
+  description: "Relay services.",
+  addresses: [{ label: "Head office", street: "Main street 1", city: "Utrecht", country: "NL" }],
+  territories: ["NL"],
+  specializations: ["mail-relay"],
+  contacts: [{ role: "sales", name: "Sam", email: "sam@checklist.test" }],
+};
+
+describe("onboardingChecklist", () => {
+  it("starts with nothing done, and lists training and deals as not available yet", async () => {
+    const { admin } = await freshPartner();
+    const checklist = await onboardingChecklist(ctxFor(db(), admin));
+    expect(checklist!.steps.map((s) => [s.key, s.href, s.available])).toEqual([
+      ["agreement", "/agreement", true],
+      ["profile", "/profile", true],
+      ["colleague", "/team", true],
+      ["course", "/training", false],
+      ["deal", "/deals", false],
+    ]);
+    expect(doneKeys(checklist)).toEqual([]);
+    expect(checklist).toMatchObject({ done: 0, total: 3, complete: false });
+    expect(checklist!.steps.find((s) => s.key === "course")!.detail).toBe("Training arrives soon.");
+    expect(checklist!.steps.find((s) => s.key === "profile")!.detail).toMatch(/a description/);
+  });
+
+  it("ticks each available step from real data, one after the other, for admins and users alike", async () => {
+    const { partner, admin } = await freshPartner();
+
+    await acceptAgreement(partner.id, admin.id);
+    expect(doneKeys(await onboardingChecklist(ctxFor(db(), admin)))).toEqual(["agreement"]);
+
+    // A profile saved without a street is not complete yet.
+    await updateProfile(ctxFor(db(), admin), {
+      ...completeProfile,
+      addresses: [{ label: "Head office", city: "Utrecht", country: "NL" }],
+    });
+    const partial = await onboardingChecklist(ctxFor(db(), admin));
+    expect(doneKeys(partial)).toEqual(["agreement"]);
+    expect(partial!.steps.find((s) => s.key === "profile")!.detail).toBe(
+      "Still missing: an address with street and city.",
+    );
+
+    await updateProfile(ctxFor(db(), admin), completeProfile);
+    expect(doneKeys(await onboardingChecklist(ctxFor(db(), admin)))).toEqual(["agreement", "profile"]);
+
+    await inviteUser(ctxFor(db(), admin), { email: `${unique("colleague")}@example.test`, role: "partner_user" });
+    const checklist = await onboardingChecklist(ctxFor(db(), admin));
+    expect(doneKeys(checklist)).toEqual(["agreement", "profile", "colleague"]);
+    expect(checklist).toMatchObject({ done: 3, total: 3, complete: true });
+
+    const user = await createUser(db(), { role: "partner_user", partnerId: partner.id });
+    expect(await onboardingChecklist(ctxFor(db(), user))).toEqual(checklist);
+  });
+
+  it("counts a second user (added without an invitation) as the first colleague", async () => {
+    const { partner, admin } = await freshPartner();
+    await createUser(db(), { role: "partner_user", partnerId: partner.id });
+    expect(doneKeys(await onboardingChecklist(ctxFor(db(), admin)))).toEqual(["colleague"]);
+  });
+
+  it("sees only the actor's own partner", async () => {
+    const { partner, admin } = await freshPartner();
+    const { admin: otherAdmin } = await freshPartner();
+    await acceptAgreement(partner.id, admin.id);
+    await inviteUser(ctxFor(db(), admin), { email: `${unique("colleague")}@example.test`, role: "partner_user" });
+    expect(doneKeys(await onboardingChecklist(ctxFor(db(), admin)))).toEqual(["agreement", "colleague"]);
+    expect(doneKeys(await onboardingChecklist(ctxFor(db(), otherAdmin)))).toEqual([]);
+  });
+
+  it("has nothing for vendor staff", async () => {
+    const vendor = await createUser(db(), { role: "channel_manager" });
+    expect(await onboardingChecklist(ctxFor(db(), vendor))).toBeNull();
+  });
+});
