@@ -20,6 +20,21 @@ md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   return defaultLinkOpen(tokens, idx, options, env, self);
 };
 
+/**
+ * Headings move down two levels (# → h3 … capped at h6): the text sits inside
+ * a page that has its own h1 and section h2s, so the outline stays one tree.
+ */
+const demote = (tokens: { tag: string }[], idx: number) => {
+  const t = tokens[idx]!;
+  const level = Number(t.tag.slice(1));
+  if (/^h[1-6]$/.test(t.tag)) t.tag = `h${Math.min(6, level + 2)}`;
+};
+md.core.ruler.push("demote_headings", (state) => {
+  state.tokens.forEach((tok, i) => {
+    if (tok.type === "heading_open" || tok.type === "heading_close") demote(state.tokens, i);
+  });
+});
+
 export function renderMarkdown(source: string): string {
   return md.render(source);
 }

@@ -50,7 +50,12 @@ export async function onboardingChecklist(ctx: Ctx): Promise<Checklist | null> {
     .where(scopeWhere(scope, { partnerId: partners.id }, eq(partners.id, partnerId)));
   if (!partner) return null;
   const [[invited], [people]] = await Promise.all([
-    ctx.db.select({ n: count() }).from(invitations).where(scopeWhere(scope, invitations)),
+    // Invitations sent by the partner's own people: the vendor's invitation of the first admin does not count.
+    ctx.db
+      .select({ n: count() })
+      .from(invitations)
+      .innerJoin(users, eq(users.id, invitations.invitedBy))
+      .where(scopeWhere(scope, invitations, eq(users.partnerId, partnerId))),
     ctx.db.select({ n: count() }).from(users).where(scopeWhere(scope, users)),
   ]);
 

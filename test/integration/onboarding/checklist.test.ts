@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { agreementAcceptances, agreements, partners } from "~db/schema";
-import { inviteUser } from "~/modules/accounts/invitations.server";
+import { createInvitationInTx, inviteUser } from "~/modules/accounts/invitations.server";
 import { onboardingChecklist, type Checklist } from "~/modules/onboarding/checklist.server";
 import { updateProfile } from "~/modules/partners/profile.server";
 import { createPartner, createUser, ctxFor, setupTestDb, unique } from "../../support/factories";
@@ -86,6 +86,22 @@ describe("onboardingChecklist", () => {
     const { partner, admin } = await freshPartner();
     await createUser(db(), { role: "partner_user", partnerId: partner.id });
     expect(doneKeys(await onboardingChecklist(ctxFor(db(), admin)))).toEqual(["colleague"]);
+  });
+
+  it("does not count the vendor's invitation of the partner's first admin as a colleague invited", async () => {
+    const partner = await createPartner(db(), { status: "approved" });
+    const vendor = await createUser(db(), { role: "vendor_admin" });
+    await db().transaction((tx) =>
+      createInvitationInTx(tx, {
+        partnerId: partner.id,
+        email: `${unique("first-admin")}@example.test`,
+        role: "partner_admin",
+        actor: ctxFor(db(), vendor).actor,
+        now: new Date(),
+      }),
+    );
+    const admin = await createUser(db(), { role: "partner_admin", partnerId: partner.id });
+    expect(doneKeys(await onboardingChecklist(ctxFor(db(), admin)))).toEqual([]);
   });
 
   it("sees only the actor's own partner", async () => {

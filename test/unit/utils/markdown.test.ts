@@ -4,9 +4,18 @@ import { renderMarkdown } from "~/utils/markdown.server";
 describe("renderMarkdown", () => {
   it("renders headings, emphasis and lists", () => {
     const html = renderMarkdown("# Terms\n\nThe **partner** agrees:\n\n- one\n- two\n");
-    expect(html).toContain("<h1>Terms</h1>");
+    // Headings sit two levels under the page's own h1 and h2.
+    expect(html).toContain("<h3>Terms</h3>");
     expect(html).toContain("<strong>partner</strong>");
     expect(html).toContain("<li>one</li>");
+  });
+
+  it("keeps the outline: # → h3, ## → h4, deeper ones capped at h6", () => {
+    const html = renderMarkdown("# One\n\n## Two\n\n##### Five\n");
+    expect(html).toContain("<h3>One</h3>");
+    expect(html).toContain("<h4>Two</h4>");
+    expect(html).toContain("<h6>Five</h6>");
+    expect(html).not.toMatch(/<h[12]/);
   });
 
   it("shows raw HTML in the source as text", () => {
