@@ -171,9 +171,7 @@ export const demoSignIns = [
 
 const DAY = 86_400_000;
 
-const AGREEMENT_V1 = `# Partner Programme Agreement
-
-This agreement is between the vendor and the partner company named in the partner's portal profile.
+const AGREEMENT_V1 = `This agreement is between the vendor and the partner company named in the partner's portal profile.
 
 ## 1. Appointment
 The vendor appoints the partner as a non-exclusive reseller of the vendor's commercial mail server editions in the

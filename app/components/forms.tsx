@@ -1,4 +1,4 @@
-import { getInputProps, getSelectProps, type FieldMetadata } from "@conform-to/react";
+import { getInputProps, getSelectProps, getTextareaProps, type FieldMetadata } from "@conform-to/react";
 import type { ReactNode } from "react";
 
 export function ErrorList({ id, errors }: { id?: string; errors?: string[] | null }) {
@@ -69,6 +69,39 @@ export function FormErrors({ errors, id }: { errors?: string[] | null; id?: stri
   return (
     <div className="form-error" role="alert" id={id}>
       {errors.join(" ")}
+    </div>
+  );
+}
+
+export function TextArea({
+  label,
+  field,
+  rows = 4,
+}: {
+  label: string;
+  field: FieldMetadata<string | undefined>;
+  rows?: number;
+}) {
+  const { key: _key, ...props } = getTextareaProps(field);
+  return (
+    <div className="field">
+      <label htmlFor={field.id}>{label}</label>
+      <textarea {...props} rows={rows} />
+      <ErrorList id={field.errorId} errors={field.errors} />
+    </div>
+  );
+}
+
+/** A checkbox with its label beside it (consents, confirmations). */
+export function Checkbox({ field, children }: { field: FieldMetadata<boolean | undefined>; children: ReactNode }) {
+  const { key: _key, ...props } = getInputProps(field, { type: "checkbox" });
+  return (
+    <div className="field">
+      <label htmlFor={field.id} style={{ display: "flex", gap: "0.5rem", alignItems: "flex-start", fontWeight: 400 }}>
+        <input {...props} style={{ width: "auto", marginTop: "0.3rem" }} />
+        <span>{children}</span>
+      </label>
+      <ErrorList id={field.errorId} errors={field.errors} />
     </div>
   );
 }

@@ -1,10 +1,10 @@
-import { getFormProps, getTextareaProps, useForm, type FieldMetadata, type SubmissionResult } from "@conform-to/react";
+import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
 import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useEffect, useRef, type ReactNode } from "react";
 import type { z } from "zod";
-import { ErrorList, FormErrors, SelectField } from "~/components/forms";
+import { FormErrors, SelectField, TextArea } from "~/components/forms";
 import { EmptyState, formatDateTime } from "~/components/ui";
 import {
   applicationStatusLabels,
@@ -100,25 +100,6 @@ function statusBadge(status: ApplicationStatus) {
   const tone =
     status === "approved" ? "good" : status === "rejected" ? "bad" : status === "info_requested" ? "silver" : "";
   return <span className={`badge ${tone}`}>{applicationStatusLabels[status]}</span>;
-}
-
-function TextArea({
-  label,
-  field,
-  rows = 4,
-}: {
-  label: string;
-  field: FieldMetadata<string | undefined>;
-  rows?: number;
-}) {
-  const { key: _key, ...props } = getTextareaProps(field);
-  return (
-    <div className="field">
-      <label htmlFor={field.id}>{label}</label>
-      <textarea {...props} rows={rows} />
-      <ErrorList id={field.errorId} errors={field.errors} />
-    </div>
-  );
 }
 
 /**

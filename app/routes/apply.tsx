@@ -1,16 +1,9 @@
-import {
-  getCollectionProps,
-  getFormProps,
-  getInputProps,
-  getTextareaProps,
-  useForm,
-  type FieldMetadata,
-} from "@conform-to/react";
+import { getCollectionProps, getFormProps, getInputProps, useForm } from "@conform-to/react";
 import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useMemo, type ReactNode } from "react";
-import { ErrorList, Field, FormErrors, SelectField } from "~/components/forms";
+import { useMemo } from "react";
+import { Checkbox, ErrorList, Field, FormErrors, SelectField, TextArea } from "~/components/forms";
 import { PublicLayout } from "~/components/public-layout";
 import {
   HONEYPOT_FIELD,
@@ -68,38 +61,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   } catch (err) {
     return replyWithError(submission, err, []);
   }
-}
-
-function TextArea({
-  label,
-  field,
-  rows = 3,
-}: {
-  label: string;
-  field: FieldMetadata<string | undefined>;
-  rows?: number;
-}) {
-  const { key: _key, ...props } = getTextareaProps(field);
-  return (
-    <div className="field">
-      <label htmlFor={field.id}>{label}</label>
-      <textarea {...props} rows={rows} />
-      <ErrorList id={field.errorId} errors={field.errors} />
-    </div>
-  );
-}
-
-function Checkbox({ field, children }: { field: FieldMetadata<boolean | undefined>; children: ReactNode }) {
-  const { key: _key, ...props } = getInputProps(field, { type: "checkbox" });
-  return (
-    <div className="field">
-      <label htmlFor={field.id} style={{ display: "flex", gap: "0.5rem", alignItems: "flex-start", fontWeight: 400 }}>
-        <input {...props} style={{ width: "auto", marginTop: "0.3rem" }} />
-        <span>{children}</span>
-      </label>
-      <ErrorList id={field.errorId} errors={field.errors} />
-    </div>
-  );
 }
 
 const twoColumns = { display: "grid", gap: "0.9rem", gridTemplateColumns: "repeat(auto-fit, minmax(240px, 1fr))" };

@@ -1,4 +1,5 @@
 import { data, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { PublicLayout } from "~/components/public-layout";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { EmptyState } from "~/components/ui";
 import { locatorFilterSchema, searchLocator } from "~/modules/partners/locator.server";
@@ -56,125 +57,100 @@ export default function PartnerLocator() {
   };
   const filtered = !!(filter.country || filter.specialization || filter.q);
   return (
-    <div>
-      <header
-        style={{
-          background: "var(--brand)",
-          color: "#fff",
-          padding: "0.9rem 2rem",
-          display: "flex",
-          gap: "1rem",
-          alignItems: "center",
-          flexWrap: "wrap",
-        }}
-      >
-        <Link to="/partners" style={{ color: "#fff", fontWeight: 700, textDecoration: "none", marginRight: "auto" }}>
-          Channel Partner Portal
-        </Link>
-        <Link to="/apply" style={{ color: "#e0f2fe" }}>
-          Become a partner
-        </Link>
-        <Link to="/login" style={{ color: "#e0f2fe" }}>
-          Sign in
-        </Link>
-      </header>
-      <main className="content" style={{ margin: "0 auto" }}>
-        <h1>Find a partner</h1>
-        <p className="muted">
-          Certified resellers and service providers for our mail server products. Choose your country to find one near
-          you.
-        </p>
-        <Form method="get" className="filters" role="search">
-          <div className="field">
-            <label htmlFor="country">Country</label>
-            <select id="country" name="country" defaultValue={filter.country}>
-              <option value="">All countries</option>
-              {countries.map((c) => (
-                <option key={c.code} value={c.code}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="specialization">Specialization</label>
-            <select id="specialization" name="specialization" defaultValue={filter.specialization}>
-              <option value="">All specializations</option>
-              {specializations.map((s) => (
-                <option key={s.key} value={s.key}>
-                  {s.label}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="q">Name</label>
-            <input id="q" name="q" type="search" defaultValue={filter.q} placeholder="Search by name" maxLength={100} />
-          </div>
-          <button type="submit">Search</button>
-          {filtered ? <Link to="/partners">Clear</Link> : null}
-        </Form>
-
-        {partners.length === 0 ? (
-          <EmptyState title={filtered ? "No partner matches" : "No partners listed yet"}>
-            <p>
-              {filtered
-                ? "Try another country or specialization, or clear the filters."
-                : "Partners appear here once they choose to be listed."}
-            </p>
-          </EmptyState>
-        ) : (
-          <ul style={{ listStyle: "none", padding: 0, margin: 0 }}>
-            {partners.map((p) => (
-              <li key={p.slug} className="card">
-                <div className="actions" style={{ alignItems: "flex-start", flexWrap: "nowrap" }}>
-                  {p.logo ? (
-                    <img
-                      src={p.logo}
-                      alt=""
-                      loading="lazy"
-                      style={{ width: 96, height: 64, objectFit: "contain", flex: "0 0 auto" }}
-                    />
-                  ) : null}
-                  <div style={{ minWidth: 0 }}>
-                    <h2 style={{ margin: 0 }}>
-                      {p.name} <span className={`badge ${p.tier}`}>{tierLabels[p.tier] ?? p.tier}</span>
-                    </h2>
-                    <p className="muted" style={{ margin: "0.25rem 0" }}>
-                      Based in {p.countryName}
-                      {p.territoryNames.length ? ` · Covers ${p.territoryNames.join(", ")}` : ""}
-                    </p>
-                    {p.specializations.length ? (
-                      <p className="actions" style={{ margin: "0.25rem 0" }}>
-                        {p.specializations.map((s) => (
-                          <span key={s} className="badge">
-                            {s}
-                          </span>
-                        ))}
-                      </p>
-                    ) : null}
-                    {p.description ? (
-                      <p style={{ whiteSpace: "pre-line", margin: "0.5rem 0" }}>{p.description}</p>
-                    ) : null}
-                    {p.website ? (
-                      <a href={p.website} rel="nofollow noopener" target="_blank">
-                        {p.website.replace(/^https?:\/\//, "").replace(/\/$/, "")}
-                      </a>
-                    ) : null}
-                  </div>
-                </div>
-              </li>
+    <PublicLayout>
+      <h1>Find a partner</h1>
+      <p className="muted">
+        Certified resellers and service providers for our mail server products. Choose your country to find one near
+        you.
+      </p>
+      <Form method="get" className="filters" role="search">
+        <div className="field">
+          <label htmlFor="country">Country</label>
+          <select id="country" name="country" defaultValue={filter.country}>
+            <option value="">All countries</option>
+            {countries.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.name}
+              </option>
             ))}
-          </ul>
-        )}
-        <nav className="pagination" aria-label="Pages">
-          {page > 1 ? <Link to={pageLink(page - 1)}>← Previous</Link> : <span />}
-          <span className="muted">
-            Page {page} of {pages} · {total} {total === 1 ? "partner" : "partners"}
-          </span>
-          {page < pages ? <Link to={pageLink(page + 1)}>Next →</Link> : null}
-        </nav>
-      </main>
-    </div>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="specialization">Specialization</label>
+          <select id="specialization" name="specialization" defaultValue={filter.specialization}>
+            <option value="">All specializations</option>
+            {specializations.map((s) => (
+              <option key={s.key} value={s.key}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="q">Name</label>
+          <input id="q" name="q" type="search" defaultValue={filter.q} placeholder="Search by name" maxLength={100} />
+        </div>
+        <button type="submit">Search</button>
+        {filtered ? <Link to="/partners">Clear</Link> : null}
+      </Form>
+
+      {partners.length === 0 ? (
+        <EmptyState title={filtered ? "No partner matches" : "No partners listed yet"}>
+          <p>
+            {filtered
+              ? "Try another country or specialization, or clear the filters."
+              : "Partners appear here once they choose to be listed."}
+          </p>
+        </EmptyState>
+      ) : (
+        <ul style={{ listStyle: "none", padding: 0, margin: 0 }}>
+          {partners.map((p) => (
+            <li key={p.slug} className="card">
+              <div className="actions" style={{ alignItems: "flex-start", flexWrap: "nowrap" }}>
+                {p.logo ? (
+                  <img
+                    src={p.logo}
+                    alt=""
+                    loading="lazy"
+                    style={{ width: 96, height: 64, objectFit: "contain", flex: "0 0 auto" }}
+                  />
+                ) : null}
+                <div style={{ minWidth: 0 }}>
+                  <h2 style={{ margin: 0 }}>
+                    {p.name} <span className={`badge ${p.tier}`}>{tierLabels[p.tier] ?? p.tier}</span>
+                  </h2>
+                  <p className="muted" style={{ margin: "0.25rem 0" }}>
+                    Based in {p.countryName}
+                    {p.territoryNames.length ? ` · Covers ${p.territoryNames.join(", ")}` : ""}
+                  </p>
+                  {p.specializations.length ? (
+                    <p className="actions" style={{ margin: "0.25rem 0" }}>
+                      {p.specializations.map((s) => (
+                        <span key={s} className="badge">
+                          {s}
+                        </span>
+                      ))}
+                    </p>
+                  ) : null}
+                  {p.description ? <p style={{ whiteSpace: "pre-line", margin: "0.5rem 0" }}>{p.description}</p> : null}
+                  {p.website ? (
+                    <a href={p.website} rel="nofollow noopener" target="_blank">
+                      {p.website.replace(/^https?:\/\//, "").replace(/\/$/, "")}
+                    </a>
+                  ) : null}
+                </div>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <nav className="pagination" aria-label="Pages">
+        {page > 1 ? <Link to={pageLink(page - 1)}>← Previous</Link> : <span />}
+        <span className="muted">
+          Page {page} of {pages} · {total} {total === 1 ? "partner" : "partners"}
+        </span>
+        {page < pages ? <Link to={pageLink(page + 1)}>Next →</Link> : null}
+      </nav>
+    </PublicLayout>
   );
 }

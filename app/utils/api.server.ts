@@ -27,6 +27,9 @@ export async function handleApi(
   } catch (err) {
     if (err instanceof DomainError) return apiError(err);
     console.error("[api]", err);
-    return Response.json({ error: { code: "internal", message: "Something went wrong on our side." } }, { status: 500 });
+    return Response.json(
+      { error: { code: "internal", message: "Something went wrong on our side." } },
+      { status: 500 },
+    );
   }
 }

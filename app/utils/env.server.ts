@@ -10,10 +10,9 @@ const optionalUrl = (protocols: string[]) =>
     .trim()
     .optional()
     .transform((v) => (v ? v : undefined))
-    .refine(
-      (v) => v === undefined || protocols.some((p) => v.startsWith(`${p}:`)),
-      { message: `must start with ${protocols.map((p) => `${p}://`).join(" or ")}` },
-    );
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}:`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(" or ")}`,
+    });
 
 /** An empty variable (`KEY=`) means unset, as it does for the URLs. */
 const emptyAsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);

@@ -7,7 +7,11 @@ import { DomainError, RateLimitError, ValidationError } from "./errors.server";
  * anything else as a form-level message, with the error's HTTP status.
  * Errors that are not domain errors are bugs and are rethrown.
  */
-export function replyWithError<T>(submission: Submission<T>, err: unknown, hideFields: string[] = ["password", "confirmPassword"]) {
+export function replyWithError<T>(
+  submission: Submission<T>,
+  err: unknown,
+  hideFields: string[] = ["password", "confirmPassword"],
+) {
   if (err instanceof ValidationError) {
     return data(submission.reply({ fieldErrors: err.fields ?? {}, hideFields }), { status: 400 });
   }

@@ -6,7 +6,7 @@
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { postForm, signIn } from "../support/http-client";
-import { DEMO_PASSWORD, screenshot, signInUi, setupE2E, waitForPath } from "./helpers";
+import { DEMO_PASSWORD, screenshot, signInUi, signOutUi, setupE2E, waitForPath } from "./helpers";
 
 const e2e = setupE2E();
 
@@ -56,7 +56,7 @@ describe("screenshots of the main pages", () => {
     await signInUi(page, "admin@vendor.test", DEMO_PASSWORD, "Avery Admin");
     await shoot(page, "02-dashboard-vendor", "Welcome, Avery Admin");
 
-    await page.goto("/partners");
+    await page.goto("/directory");
     await page.getByRole("cell", { name: /Polder Relay/ }).waitFor();
     await shoot(page, "03-partners", "Partners");
 
@@ -101,6 +101,37 @@ describe("screenshots of the main pages", () => {
     const res = await page.goto("/no-such-page");
     expect(res?.status()).toBe(404);
     await shoot(page, "12-not-found", "Page not found");
+  });
+
+  it("onboarding: applications, a partner's page, agreements, profile and the public locator", async () => {
+    const page = await e2e.newPage();
+    await signInUi(page, "sales@vendor.test", DEMO_PASSWORD, "Sam Sales");
+    await page.goto("/applications");
+    await page.getByRole("link", { name: "Kiwi Relay" }).waitFor();
+    await shoot(page, "15-applications", "Partner applications");
+    await page.getByRole("link", { name: "Kiwi Relay" }).click();
+    await page.getByText("Met at the Auckland roadshow").waitFor();
+    await shoot(page, "16-application", /Kiwi Relay/);
+    await page.goto("/directory?country=BE");
+    await page.getByRole("link", { name: "Brussels Secure Mail" }).click();
+    await page.getByText("Interested in moving to Silver").waitFor();
+    await shoot(page, "17-partner-page", /Brussels Secure Mail/);
+    await signOutUi(page);
+
+    await signInUi(page, "admin@vendor.test", DEMO_PASSWORD, "Avery Admin");
+    await page.goto("/agreements");
+    await shoot(page, "18-agreements", "Programme agreement");
+    await signOutUi(page);
+
+    await signInUi(page, "owner@sakura-mail.test", DEMO_PASSWORD, "Haruto Sato");
+    await page.goto("/profile");
+    await shoot(page, "19-profile", "Company profile");
+    await signOutUi(page);
+
+    await page.goto("/partners");
+    await page.getByText("Polder Relay").first().waitFor();
+    expect(await page.getByText("Rheinmail").count(), "an unlisted partner").toBe(0);
+    await shoot(page, "20-locator", "Find a partner");
   });
 
   it("on a phone-sized window: the partner dashboard, its menu, and the team table", async () => {

@@ -1,10 +1,13 @@
 import { and, asc, count, desc, eq, gt, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { z } from "zod";
+import { isUniqueViolation } from "~/utils/db-errors.server";
+import { fieldErrorsOf } from "~/utils/field-errors";
 import type { Db } from "~db/client";
 import { agreementAcceptances, agreements, mailMessages, partners, users } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import { nowOf, scopeOf, type Actor, type Ctx } from "~/modules/auth/actor";
 import { enqueueMail } from "~/modules/mail/enqueue.server";
+import { partnerAdmins } from "~/modules/partners/admins.server";
 import { scopeWhere } from "~/modules/partners/scope.server";
 import { appUrl } from "~/utils/env.server";
 import { ConflictError, ForbiddenError, NotFoundError, RuleError, ValidationError } from "~/utils/errors.server";
@@ -27,10 +30,6 @@ function requireCan(actor: Actor, permission: Permission, message: string): void
   if (!can(actor.role, permission)) throw new ForbiddenError(message);
 }
 
-function fieldErrors(error: z.ZodError): Record<string, string[]> {
-  return error.flatten().fieldErrors as Record<string, string[]>;
-}
-
 /** How dates read in the agreement mails: "1 March 2026 at 14:00 UTC". */
 function mailDate(d: Date): string {
   return `${new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeStyle: "short", timeZone: "UTC" }).format(d)} UTC`;
@@ -38,33 +37,6 @@ function mailDate(d: Date): string {
 
 function agreementUrl(): string {
   return `${appUrl()}/agreement`;
-}
-
-/** A unique violation of `constraint`, however the driver wraps it (pg, PGlite, drizzle's query error). */
-function isUniqueViolation(err: unknown, constraint: string): boolean {
-  for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 5; depth++) {
-    const { code, constraint: name } = e as { code?: unknown; constraint?: unknown };
-    if (code === "23505" && (name === undefined || name === constraint)) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-/** Each partner's active partner admins, for the partners given. */
-async function partnerAdmins(db: Db, partnerIds: string[]): Promise<Map<string, { address: string; name: string }[]>> {
-  const byPartner = new Map<string, { address: string; name: string }[]>();
-  if (partnerIds.length === 0) return byPartner;
-  const rows = await db
-    .select({ partnerId: users.partnerId, email: users.email, name: users.name })
-    .from(users)
-    .where(and(inArray(users.partnerId, partnerIds), eq(users.role, "partner_admin"), eq(users.status, "active")))
-    .orderBy(asc(users.email));
-  for (const r of rows) {
-    const list = byPartner.get(r.partnerId!) ?? [];
-    list.push({ address: r.email, name: r.name });
-    byPartner.set(r.partnerId!, list);
-  }
-  return byPartner;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -88,7 +60,7 @@ export async function publishAgreement(
 ): Promise<{ id: string; version: number; effectiveAt: Date; notifiedPartners: number }> {
   requireCan(ctx.actor, "agreements:publish", "Only vendor admins publish the programme agreement.");
   const parsed = publishAgreementSchema.safeParse(raw);
-  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
+  if (!parsed.success) throw new ValidationError(fieldErrorsOf(parsed.error));
   const { title, body, effectiveDate, graceDays } = parsed.data;
   const now = nowOf(ctx);
   const today = now.toISOString().slice(0, 10);
@@ -191,7 +163,7 @@ export async function acceptAgreement(
     throw new ForbiddenError("Only a partner admin of your company can accept the programme agreement.");
   }
   const parsed = acceptAgreementSchema.safeParse(raw);
-  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
+  if (!parsed.success) throw new ValidationError(fieldErrorsOf(parsed.error));
   const { version } = parsed.data;
   const now = nowOf(ctx);
   const ip = meta.ip?.slice(0, 100) ?? actor.ip ?? null;

@@ -1,6 +1,8 @@
 import { and, asc, count, desc, eq, inArray, isNull, like, ne, or, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
+import { isUniqueViolation } from "~/utils/db-errors.server";
+import { fieldErrorsOf } from "~/utils/field-errors";
 import type { Db } from "~db/client";
 import {
   applicationMessages,
@@ -65,22 +67,9 @@ export const APPLY_LIMITED_MESSAGE =
 
 const uuid = z.string().uuid();
 
-function fieldErrorsOf(err: z.ZodError): Record<string, string[]> {
-  return err.flatten().fieldErrors as Record<string, string[]>;
-}
-
 /** `2026-03-04 09:15 UTC`, as the UI's formatDateTime shows it. */
 function utc(d: Date): string {
   return d.toISOString().slice(0, 16).replace("T", " ") + " UTC";
-}
-
-/** A PostgreSQL unique violation on `constraint` (pg and PGlite; drizzle wraps it in `cause`). */
-function isUniqueViolation(err: unknown, constraint: string): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, constraint: name } = e as { code?: unknown; constraint?: unknown };
-    if (code === "23505" && name === constraint) return true;
-  }
-  return false;
 }
 
 /** The applicant is not a user: the audit names them by their contact address. */

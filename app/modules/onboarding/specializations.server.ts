@@ -4,7 +4,8 @@ import type { Db } from "~db/client";
 import { applications, partners, specializations } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import type { Ctx } from "~/modules/auth/actor";
-import { SPECIALIZATION_KEY, fieldErrorsOf } from "~/modules/partners/profile-schemas";
+import { SPECIALIZATION_KEY } from "~/modules/partners/profile-schemas";
+import { fieldErrorsOf } from "~/utils/field-errors";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { can } from "~/utils/permissions";
 

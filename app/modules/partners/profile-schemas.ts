@@ -1,4 +1,4 @@
-import { z, type ZodError } from "zod";
+import { z } from "zod";
 import { emailField } from "~/modules/accounts/schemas";
 import { isCountryCode, isTerritory } from "~/utils/countries";
 
@@ -185,23 +185,6 @@ export const profileSchema = z
 
 export type ProfileInput = z.input<typeof profileSchema>;
 export type ProfileValues = z.output<typeof profileSchema>;
-
-/**
- * Zod issues as Conform field names ("addresses[1].city", "contacts"), the
- * shape ValidationError carries so that a form shows each error at its field.
- */
-export function fieldErrorsOf(error: ZodError): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const issue of error.issues) {
-    const name = issue.path.reduce<string>(
-      (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
-      "",
-    );
-    const list = (out[name] ??= []);
-    if (!list.includes(issue.message)) list.push(issue.message);
-  }
-  return out;
-}
 
 /** What a partner profile lacks to count as complete (empty when complete); drives the onboarding checklist. */
 export function profileMissing(p: {

@@ -5,7 +5,8 @@ import { nowOf, scopeOf, type Ctx } from "~/modules/auth/actor";
 import { activeSpecializations, specializationLabels } from "~/modules/onboarding/specializations.server";
 import { ForbiddenError, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { can } from "~/utils/permissions";
-import { fieldErrorsOf, profileMissing, profileSchema, type ProfileValues } from "./profile-schemas";
+import { fieldErrorsOf } from "~/utils/field-errors";
+import { profileMissing, profileSchema, type ProfileValues } from "./profile-schemas";
 import { scopeWhere } from "./scope.server";
 
 /**

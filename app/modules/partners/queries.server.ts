@@ -26,6 +26,9 @@ export async function listPartners(ctx: Ctx) {
 export async function dashboardFigures(ctx: Ctx) {
   const scope = scopeOf(ctx.actor);
   const [people] = await ctx.db.select({ n: count() }).from(users).where(scopeWhere(scope, users));
-  const [partnerCount] = await ctx.db.select({ n: count() }).from(partners).where(scopeWhere(scope, { partnerId: partners.id }));
+  const [partnerCount] = await ctx.db
+    .select({ n: count() })
+    .from(partners)
+    .where(scopeWhere(scope, { partnerId: partners.id }));
   return { people: people?.n ?? 0, partners: partnerCount?.n ?? 0 };
 }

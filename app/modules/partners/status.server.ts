@@ -1,3 +1,4 @@
+import { partnerAdmins } from "./admins.server";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "~db/client";
@@ -168,10 +169,7 @@ async function changeStatus(
       },
     });
 
-    const admins = await tx
-      .select({ address: users.email, name: users.name })
-      .from(users)
-      .where(and(eq(users.partnerId, partnerId), eq(users.role, "partner_admin"), eq(users.status, "active")));
+    const admins = (await partnerAdmins(tx, [partnerId])).get(partnerId) ?? [];
     const mailId = admins.length
       ? await enqueueMail(tx, {
           to: admins,

@@ -151,7 +151,7 @@ describe("a new version with a grace period", () => {
     const preview = await postForm(server, "/agreements", { ...form, intent: "preview" }, as(VENDOR_ADMIN));
     expect(preview.status).toBe(200);
     const previewPage = await html(preview);
-    expect(previewPage).toContain("<h2>What changes</h2>");
+    expect(previewPage).toContain("<h4>What changes</h4>");
     expect(previewPage).toContain("&lt;script&gt;alert(");
     expect(await query(server, "select 1 from agreements where version = 2")).toEqual([]);
 

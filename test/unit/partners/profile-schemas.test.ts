@@ -1,13 +1,13 @@
 import { parseWithZod } from "@conform-to/zod";
 import { describe, expect, it } from "vitest";
 import {
-  fieldErrorsOf,
   isHeadOfficeLabel,
   profileMissing,
   profileSchema,
   splitTerritories,
   territoriesForForm,
 } from "~/modules/partners/profile-schemas";
+import { fieldErrorsOf } from "~/utils/field-errors";
 
 const address = {
   label: "Head office",

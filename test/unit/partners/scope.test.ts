@@ -25,7 +25,9 @@ describe("scopeWhere", () => {
   });
 
   it("ignores undefined conditions", () => {
-    const q = dialect.sqlToQuery(scopeWhere(partnerScope(PARTNER), invitations, undefined, eq(invitations.id, USER), undefined)!);
+    const q = dialect.sqlToQuery(
+      scopeWhere(partnerScope(PARTNER), invitations, undefined, eq(invitations.id, USER), undefined)!,
+    );
     expect(q.sql).toBe('("invitations"."partner_id" = $1 and "invitations"."id" = $2)');
   });
 
@@ -40,7 +42,10 @@ describe("scopeWhere", () => {
 
 describe("scopeOf", () => {
   it("gives a partner user its partner's scope and vendor staff the vendor scope", () => {
-    expect(scopeOf({ userId: USER, label: "a", role: "partner_user", partnerId: PARTNER })).toEqual({ kind: "partner", partnerId: PARTNER });
+    expect(scopeOf({ userId: USER, label: "a", role: "partner_user", partnerId: PARTNER })).toEqual({
+      kind: "partner",
+      partnerId: PARTNER,
+    });
     expect(scopeOf({ userId: USER, label: "b", role: "vendor_admin", partnerId: null })).toEqual({ kind: "vendor" });
   });
 });
