@@ -105,3 +105,32 @@ export function Checkbox({ field, children }: { field: FieldMetadata<boolean | u
     </div>
   );
 }
+
+/** A select in a GET filter form: "all" first (empty value), then the options. */
+export function FilterSelect({
+  name,
+  label,
+  allLabel,
+  value,
+  options,
+}: {
+  name: string;
+  label: string;
+  allLabel: string;
+  value: string | null | undefined;
+  options: { value: string; label: string }[];
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
+      <select id={name} name={name} defaultValue={value ?? ""}>
+        <option value="">{allLabel}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

@@ -1,3 +1,4 @@
+import { FilterSelect } from "~/components/forms";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { EmptyState, formatDateTime } from "~/components/ui";
@@ -62,28 +63,20 @@ export default function ApplicationQueue() {
             <option value="all">All</option>
           </select>
         </div>
-        <div className="field">
-          <label htmlFor="country">Country</label>
-          <select id="country" name="country" defaultValue={filter.country ?? ""}>
-            <option value="">All countries</option>
-            {countries.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="businessType">Business type</label>
-          <select id="businessType" name="businessType" defaultValue={filter.businessType ?? ""}>
-            <option value="">All types</option>
-            {businessTypes.map((b) => (
-              <option key={b} value={b}>
-                {businessTypeLabels[b]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          name="country"
+          label="Country"
+          allLabel="All countries"
+          value={filter.country}
+          options={countries.map((c) => ({ value: c.code, label: c.name }))}
+        />
+        <FilterSelect
+          name="businessType"
+          label="Business type"
+          allLabel="All types"
+          value={filter.businessType}
+          options={businessTypes.map((b) => ({ value: b, label: businessTypeLabels[b] }))}
+        />
         <button type="submit">Filter</button>
       </Form>
       {list.rows.length === 0 ? (

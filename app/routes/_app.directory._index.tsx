@@ -1,3 +1,4 @@
+import { FilterSelect } from "~/components/forms";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { EmptyState, formatDate } from "~/components/ui";
@@ -72,50 +73,34 @@ export default function Directory() {
             maxLength={200}
           />
         </div>
-        <div className="field">
-          <label htmlFor="country">Country</label>
-          <select id="country" name="country" defaultValue={query.country ?? ""}>
-            <option value="">All countries</option>
-            {options.countries.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="tier">Tier</label>
-          <select id="tier" name="tier" defaultValue={query.tier ?? ""}>
-            <option value="">All tiers</option>
-            {options.tiers.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="status">Status</label>
-          <select id="status" name="status" defaultValue={query.status ?? ""}>
-            <option value="">All statuses</option>
-            {options.statuses.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="specialization">Specialization</label>
-          <select id="specialization" name="specialization" defaultValue={query.specialization ?? ""}>
-            <option value="">All specializations</option>
-            {options.specializations.map((s) => (
-              <option key={s.key} value={s.key}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          name="country"
+          label="Country"
+          allLabel="All countries"
+          value={query.country}
+          options={options.countries.map((c) => ({ value: c.code, label: c.name }))}
+        />
+        <FilterSelect
+          name="tier"
+          label="Tier"
+          allLabel="All tiers"
+          value={query.tier}
+          options={options.tiers.map((t) => ({ value: t, label: t }))}
+        />
+        <FilterSelect
+          name="status"
+          label="Status"
+          allLabel="All statuses"
+          value={query.status}
+          options={options.statuses.map((s) => ({ value: s, label: s }))}
+        />
+        <FilterSelect
+          name="specialization"
+          label="Specialization"
+          allLabel="All specializations"
+          value={query.specialization}
+          options={options.specializations.map((s) => ({ value: s.key, label: s.label }))}
+        />
         <div className="field">
           <label htmlFor="owner">Owner</label>
           <select id="owner" name="owner" defaultValue={query.owner ?? ""}>

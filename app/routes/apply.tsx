@@ -13,11 +13,11 @@ import {
   businessTypes,
 } from "~/modules/onboarding/application-schemas";
 import {
-  activeSpecializations,
   applicationSchemaFor,
   screenApplicationAttempt,
   submitApplication,
 } from "~/modules/onboarding/applications.server";
+import { activeSpecializations } from "~/modules/onboarding/specializations.server";
 import { countries } from "~/utils/countries";
 import { getDb } from "~/utils/db.server";
 import { replyWithError } from "~/utils/forms.server";

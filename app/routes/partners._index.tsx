@@ -1,3 +1,4 @@
+import { FilterSelect } from "~/components/forms";
 import { data, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { PublicLayout } from "~/components/public-layout";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
@@ -64,28 +65,20 @@ export default function PartnerLocator() {
         you.
       </p>
       <Form method="get" className="filters" role="search">
-        <div className="field">
-          <label htmlFor="country">Country</label>
-          <select id="country" name="country" defaultValue={filter.country}>
-            <option value="">All countries</option>
-            {countries.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="specialization">Specialization</label>
-          <select id="specialization" name="specialization" defaultValue={filter.specialization}>
-            <option value="">All specializations</option>
-            {specializations.map((s) => (
-              <option key={s.key} value={s.key}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          name="country"
+          label="Country"
+          allLabel="All countries"
+          value={filter.country}
+          options={countries.map((c) => ({ value: c.code, label: c.name }))}
+        />
+        <FilterSelect
+          name="specialization"
+          label="Specialization"
+          allLabel="All specializations"
+          value={filter.specialization}
+          options={specializations.map((s) => ({ value: s.key, label: s.label }))}
+        />
         <div className="field">
           <label htmlFor="q">Name</label>
           <input id="q" name="q" type="search" defaultValue={filter.q} placeholder="Search by name" maxLength={100} />

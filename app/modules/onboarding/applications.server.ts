@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, inArray, isNull, like, ne, or, sql, type SQL
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { isUniqueViolation } from "~/utils/db-errors.server";
+import { activeSpecializations } from "./specializations.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
 import type { Db } from "~db/client";
 import {
@@ -125,15 +126,6 @@ async function staffRecipients(
 // ---------------------------------------------------------------------------
 // Public side: the application form and the status link
 // ---------------------------------------------------------------------------
-
-/** The active specializations, in the vendor's order: the form's checkboxes. */
-export async function activeSpecializations(db: Db): Promise<{ key: string; label: string }[]> {
-  return db
-    .select({ key: specializations.key, label: specializations.label })
-    .from(specializations)
-    .where(eq(specializations.active, true))
-    .orderBy(asc(specializations.sort), asc(specializations.label));
-}
 
 export async function applicationSchemaFor(db: Db) {
   return applicationSchema((await activeSpecializations(db)).map((s) => s.key));

@@ -86,7 +86,6 @@ describe("role permissions", () => {
     [VENDOR_ADMIN, "/applications", 200],
     [VENDOR_ADMIN, "/agreements", 200],
     [VENDOR_ADMIN, "/specializations", 200],
-    [VENDOR_ADMIN, "/profile", 403],
     [CHANNEL_MANAGER, "/applications", 200],
     [CHANNEL_MANAGER, "/agreements", 403],
     [CHANNEL_MANAGER, "/specializations", 403],
