@@ -37,6 +37,13 @@ export async function createApp(opts: { mode: "production" | "development" }) {
       res.status(403).type("text/plain").send("Forbidden: this request did not come from the portal's own pages.");
       return;
     }
+    // A response sent before the request body was read to its end (a refused or oversized upload) closes the
+    // connection: the unread bytes must not be taken for the client's next request on a kept-alive socket.
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
+      if (!req.complete && !res.headersSent) res.setHeader("Connection", "close");
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
     next();
   });
 

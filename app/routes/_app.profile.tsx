@@ -90,9 +90,7 @@ async function uploadLogoAction(request: Request, ctx: Parameters<typeof uploadL
         {
           logo: { ok: false, errors: ["The logo is larger than 512 KB. Upload a smaller image."] },
         } satisfies LogoResult,
-        {
-          status: 400,
-        },
+        { status: 400 },
       );
     }
     throw err;
