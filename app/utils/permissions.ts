@@ -29,6 +29,8 @@ export const permissions = [
   "agreement:accept",
   "profile:manage",
   "specializations:manage",
+  "training:team",
+  "training:report",
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -46,8 +48,9 @@ const grants: Record<Role, readonly Permission[]> = {
     "applications:review",
     "agreements:publish",
     "specializations:manage",
+    "training:report",
   ],
-  channel_manager: ["partners:read-all", "leads:distribute", "deals:review", "applications:review"],
+  channel_manager: ["partners:read-all", "leads:distribute", "deals:review", "applications:review", "training:report"],
   partner_admin: [
     "team:read",
     "team:manage",
@@ -58,6 +61,7 @@ const grants: Record<Role, readonly Permission[]> = {
     "training:take",
     "agreement:accept",
     "profile:manage",
+    "training:team",
   ],
   partner_user: ["team:read", "leads:work", "deals:register", "licenses:order", "training:take"],
 };

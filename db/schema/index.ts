@@ -3,3 +3,4 @@ export * from "./auth";
 export * from "./audit";
 export * from "./mail";
 export * from "./onboarding";
+export * from "./training";

@@ -12,14 +12,55 @@ export interface TemplateData {
   "password-changed": { name: string; portalUrl: string };
   "application-received": { contactName: string; companyName: string; statusUrl: string };
   "application-new": { companyName: string; country: string; reviewUrl: string };
-  "application-duplicate": { companyName: string; domain: string; contactEmail: string; existing: string; reason: string };
+  "application-duplicate": {
+    companyName: string;
+    domain: string;
+    contactEmail: string;
+    existing: string;
+    reason: string;
+  };
   "application-info-requested": { contactName: string; companyName: string; message: string; statusUrl: string };
   "application-answered": { companyName: string; reviewUrl: string };
   "application-rejected": { contactName: string; companyName: string; reason: string };
-  "application-approved": { contactName: string; companyName: string; tierLabel: string; acceptUrl: string; expiresAt: string };
-  "agreement-published": { partnerName: string; title: string; version: number; effectiveAt: string; deadline: string; agreementUrl: string };
-  "agreement-reminder": { partnerName: string; title: string; version: number; deadline: string; daysLeft: number; agreementUrl: string };
+  "application-approved": {
+    contactName: string;
+    companyName: string;
+    tierLabel: string;
+    acceptUrl: string;
+    expiresAt: string;
+  };
+  "agreement-published": {
+    partnerName: string;
+    title: string;
+    version: number;
+    effectiveAt: string;
+    deadline: string;
+    agreementUrl: string;
+  };
+  "agreement-reminder": {
+    partnerName: string;
+    title: string;
+    version: number;
+    deadline: string;
+    daysLeft: number;
+    agreementUrl: string;
+  };
   "partner-status-changed": { partnerName: string; status: "suspended" | "reinstated" | "terminated"; reason: string };
+  "certification-earned": {
+    name: string;
+    certificationName: string;
+    expiresAt: string;
+    certificateUrl: string;
+    verifyUrl: string;
+  };
+  "certification-expiring": {
+    name: string;
+    certificationName: string;
+    expiresAt: string;
+    daysLeft: number;
+    courseUrl: string;
+  };
+  "certification-expired": { name: string; certificationName: string; courseUrl: string };
 }
 export type TemplateName = keyof TemplateData;
 
@@ -64,7 +105,9 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
     body: (d, portalUrl) => (
       <MailLayout preview="Reset your password" portalUrl={portalUrl}>
         <Text style={textStyle}>Hello {d.name},</Text>
-        <Text style={textStyle}>Someone asked to reset the password of your account. If it was you, choose a new one:</Text>
+        <Text style={textStyle}>
+          Someone asked to reset the password of your account. If it was you, choose a new one:
+        </Text>
         <Button href={d.resetUrl} style={buttonStyle}>
           Choose a new password
         </Button>
@@ -86,8 +129,8 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
       <MailLayout preview="Your password was changed" portalUrl={portalUrl}>
         <Text style={textStyle}>Hello {d.name},</Text>
         <Text style={textStyle}>
-          The password of your account was just changed and every session was signed out. If this was not you,
-          contact your channel manager at once.
+          The password of your account was just changed and every session was signed out. If this was not you, contact
+          your channel manager at once.
         </Text>
         <Button href={`${portalUrl}/login`} style={buttonStyle}>
           Sign in
@@ -201,8 +244,8 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
       <MailLayout preview={`${d.companyName} is approved`} portalUrl={portalUrl}>
         <Text style={textStyle}>Hello {d.contactName},</Text>
         <Text style={textStyle}>
-          {d.companyName} is approved as a {d.tierLabel} partner. Create your partner admin account, accept the programme
-          agreement, and invite your colleagues.
+          {d.companyName} is approved as a {d.tierLabel} partner. Create your partner admin account, accept the
+          programme agreement, and invite your colleagues.
         </Text>
         <Button href={d.acceptUrl} style={buttonStyle}>
           Create your account
@@ -223,8 +266,8 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
         <Text style={textStyle}>Hello,</Text>
         <Text style={textStyle}>
           Version {d.version} of the programme agreement ({d.title}) takes effect on {d.effectiveAt}. A partner admin of{" "}
-          {d.partnerName} must accept it by {d.deadline}; after that date the portal shows only the agreement until it is
-          accepted.
+          {d.partnerName} must accept it by {d.deadline}; after that date the portal shows only the agreement until it
+          is accepted.
         </Text>
         <Button href={d.agreementUrl} style={buttonStyle}>
           Read and accept the agreement
@@ -272,6 +315,58 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
           </Text>
         ) : null}
         <Text style={textStyle}>Questions? Contact your channel manager.</Text>
+      </MailLayout>
+    ),
+  },
+  "certification-earned": {
+    label: "Certifications you earn",
+    security: false,
+    subject: (d) => `You are certified: ${d.certificationName}`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`You earned ${d.certificationName}`} portalUrl={portalUrl}>
+        <Text style={textStyle}>Congratulations {d.name},</Text>
+        <Text style={textStyle}>
+          You earned the certification {d.certificationName}. It is valid until {d.expiresAt}.
+        </Text>
+        <Button href={d.certificateUrl} style={buttonStyle}>
+          See and print your certificate
+        </Button>
+        <Text style={textStyle}>
+          Anyone can check it at <Link href={d.verifyUrl}>{d.verifyUrl}</Link>.
+        </Text>
+      </MailLayout>
+    ),
+  },
+  "certification-expiring": {
+    label: "Certification expiry reminders",
+    security: false,
+    subject: (d) => `${d.certificationName} expires in ${d.daysLeft} day${d.daysLeft === 1 ? "" : "s"}`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`Renew ${d.certificationName}`} portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello {d.name},</Text>
+        <Text style={textStyle}>
+          Your certification {d.certificationName} expires on {d.expiresAt}. Renew it by passing the course's current
+          version again; your company's tier counts only valid certifications.
+        </Text>
+        <Button href={d.courseUrl} style={buttonStyle}>
+          Renew now
+        </Button>
+      </MailLayout>
+    ),
+  },
+  "certification-expired": {
+    label: "Expired certifications",
+    security: false,
+    subject: (d) => `${d.certificationName} has expired`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`${d.certificationName} has expired`} portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello {d.name},</Text>
+        <Text style={textStyle}>
+          Your certification {d.certificationName} expired today. Take the course again to be certified.
+        </Text>
+        <Button href={d.courseUrl} style={buttonStyle}>
+          Open the course
+        </Button>
       </MailLayout>
     ),
   },
