@@ -2,6 +2,7 @@ import { count } from "drizzle-orm";
 import { hashPassword } from "../app/modules/auth/password.server";
 import { newToken } from "../app/modules/auth/tokens.server";
 import type { Db } from "./client";
+import { seedTraining } from "./seed-training";
 import {
   agreementAcceptances,
   agreements,
@@ -320,6 +321,8 @@ export async function seedDemo(db: Db, env: { NODE_ENV?: string } = process.env)
         publishedAt: new Date(now - 301 * DAY),
       })
       .returning({ id: agreements.id });
+    /** Partner staff (each owner, then their staff), in the demo partners' order: demo training progress. */
+    const trainees: { id: string; partnerId: string; email: string }[] = [];
     for (const [i, p] of demoPartners.entries()) {
       const apac = p.country === "JP" || p.country === "AU";
       const [row] = await tx
@@ -359,7 +362,7 @@ export async function seedDemo(db: Db, env: { NODE_ENV?: string } = process.env)
           createdAt: new Date(now - (400 - i * 20) * DAY),
         })
         .returning({ id: partners.id });
-      const [owner] = await tx
+      const people = await tx
         .insert(users)
         .values([
           { email: `owner@${p.slug}.test`, name: p.ownerName, role: "partner_admin", partnerId: row!.id, passwordHash },
@@ -371,7 +374,9 @@ export async function seedDemo(db: Db, env: { NODE_ENV?: string } = process.env)
             passwordHash,
           })),
         ])
-        .returning({ id: users.id });
+        .returning({ id: users.id, email: users.email });
+      const owner = people[0];
+      trainees.push(...people.map((u) => ({ id: u.id, partnerId: row!.id, email: u.email })));
       await tx.insert(agreementAcceptances).values({
         agreementId: agreement!.id,
         version: 1,
@@ -390,6 +395,7 @@ export async function seedDemo(db: Db, env: { NODE_ENV?: string } = process.env)
         });
       }
     }
+    await seedTraining(tx, { now: new Date(now), authorId: admin!.id, people: trainees });
     for (const a of demoApplications) {
       const created = new Date(now - a.daysAgo * DAY - 3 * 3_600_000);
       const [app] = await tx

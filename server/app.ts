@@ -59,7 +59,8 @@ export async function createApp(opts: { mode: "production" | "development" }) {
     const buildFile = path.join(root, "build/server/index.js");
     build = (await import(pathToFileURL(buildFile).href)) as ServerBuild;
     app.use("/assets", express.static(path.join(root, "build/client/assets"), { immutable: true, maxAge: "1y" }));
-    app.use(express.static(path.join(root, "build/client"), { maxAge: "1h" }));
+    // redirect: false: a folder under public/ (e.g. public/training/ images) must not turn /training into a 301.
+    app.use(express.static(path.join(root, "build/client"), { maxAge: "1h", redirect: false }));
   }
 
   app.all(

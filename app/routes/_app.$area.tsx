@@ -11,7 +11,6 @@ const upcoming: Record<string, { title: string; what: string }> = {
   leads: { title: "Leads", what: "Leads shared by the vendor's sales team will appear here, with their accept-by times." },
   deals: { title: "Deals", what: "Deal registrations, their review status and protection periods will appear here." },
   licenses: { title: "Licenses", what: "License orders for your end customers and their signed keys will appear here." },
-  training: { title: "Training", what: "Courses, quizzes and certifications will appear here." },
 };
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? "Not found"} · Channel Partner Portal` }];

@@ -7,17 +7,21 @@ import { raiseCriticalAlerts } from "~/modules/mail/admin.server";
 import { deliverySettings, transportsFromEnv } from "~/modules/mail/config.server";
 import { deliverDue } from "~/modules/mail/deliver.server";
 import { sendAgreementReminders } from "~/modules/onboarding/agreements.server";
+import { runCertificationExpiry } from "~/modules/training/expiry.server";
 import { env } from "~/utils/env.server";
 
 /** How often the programme agreement reminders are looked for (each stage is queued once, whatever the rate). */
 const AGREEMENT_REMINDERS_EVERY_MS = 60 * 60_000;
+/** How often certifications are looked at for expiry and reminders (daily rules; each stage is queued once). */
+const CERTIFICATION_EXPIRY_EVERY_MS = 60 * 60_000;
 
 /**
  * The background jobs of one process: mail delivery, critical-mail alerts,
- * programme agreement reminders and housekeeping. Any number of processes
- * may run them against one PostgreSQL (work is claimed with SKIP LOCKED and
- * leases; reminders are deduplicated by their outbox key). Returns a function
- * that stops them.
+ * programme agreement reminders, certification expiry and its reminders, and
+ * housekeeping. Any number of processes may run them against one PostgreSQL
+ * (work is claimed with SKIP LOCKED and leases; reminders are deduplicated by
+ * their outbox key; a certification is expired by a conditional UPDATE, so only
+ * one process mails about it). Returns a function that stops them.
  */
 export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) => void } = {}) {
   const log = opts.log ?? ((m: string) => console.log(m));
@@ -34,6 +38,7 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
   let lastMinutely = 0;
   let lastPrune = 0;
   let lastAgreementReminders = 0;
+  let lastCertificationExpiry = 0;
 
   const tick = async () => {
     try {
@@ -62,6 +67,12 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
         const reminded = await sendAgreementReminders(db, new Date());
         if (reminded) log(`[jobs] programme agreement reminders queued: ${reminded}`);
       }
+      if (now - lastCertificationExpiry > CERTIFICATION_EXPIRY_EVERY_MS) {
+        lastCertificationExpiry = now;
+        const expiry = await runCertificationExpiry(db, new Date());
+        if (expiry.expired) log(`[jobs] certifications expired: ${expiry.expired}`);
+        if (expiry.reminded) log(`[jobs] certification expiry reminders queued: ${expiry.reminded}`);
+      }
     } catch (err) {
       log(`[jobs] ${(err as Error).message}`);
     }
@@ -71,7 +82,9 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
     current = tick();
   };
   timer = setTimeout(run, 10);
-  log(`[jobs] running (mail via ${transports.primary.name}${transports.fallback ? `, failover to ${transports.fallback.name}` : ""})`);
+  log(
+    `[jobs] running (mail via ${transports.primary.name}${transports.fallback ? `, failover to ${transports.fallback.name}` : ""})`,
+  );
   return async () => {
     stopped = true;
     if (timer) clearTimeout(timer);

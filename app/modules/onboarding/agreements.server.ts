@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, gt, inArray, isNotNull, lt, sql } from "driz
 import { z } from "zod";
 import { isUniqueViolation } from "~/utils/db-errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
+import { dueReminderStage } from "~/utils/reminder-stages";
 import type { Db } from "~db/client";
 import { agreementAcceptances, agreements, mailMessages, partners, users } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
@@ -248,15 +249,7 @@ export type ReminderStage = (typeof REMINDER_STAGES)[number];
  * Null before the effective date, after the deadline, and before the first stage.
  */
 export function reminderStageDue(a: { effectiveAt: Date; deadline: Date }, now: Date): ReminderStage | null {
-  const t = now.getTime();
-  if (t < a.effectiveAt.getTime() || t >= a.deadline.getTime()) return null;
-  let due: ReminderStage | null = null;
-  for (const stage of REMINDER_STAGES) {
-    const opens = a.deadline.getTime() - stage * DAY_MS;
-    if (opens <= a.effectiveAt.getTime()) continue;
-    if (t >= opens) due = stage;
-  }
-  return due;
+  return dueReminderStage(REMINDER_STAGES, { opensAt: a.effectiveAt, deadline: a.deadline }, now);
 }
 
 /**

@@ -1,12 +1,12 @@
 import { count, eq } from "drizzle-orm";
-import { invitations, partners, users } from "~db/schema";
+import { enrollments, invitations, partners, users } from "~db/schema";
 import { scopeOf, type Ctx } from "~/modules/auth/actor";
 import { profileMissing } from "~/modules/partners/profile-schemas";
 import { scopeWhere } from "~/modules/partners/scope.server";
 
 /**
  * The partner's onboarding checklist. Every step ticks itself from real data;
- * steps whose area has not shipped yet (training, deals) are listed as not
+ * steps whose area has not shipped yet (deals) are listed as not
  * available rather than faked, and do not count towards the progress.
  */
 
@@ -49,7 +49,7 @@ export async function onboardingChecklist(ctx: Ctx): Promise<Checklist | null> {
     .from(partners)
     .where(scopeWhere(scope, { partnerId: partners.id }, eq(partners.id, partnerId)));
   if (!partner) return null;
-  const [[invited], [people]] = await Promise.all([
+  const [[invited], [people], [started]] = await Promise.all([
     // Invitations sent by the partner's own people: the vendor's invitation of the first admin does not count.
     ctx.db
       .select({ n: count() })
@@ -57,6 +57,8 @@ export async function onboardingChecklist(ctx: Ctx): Promise<Checklist | null> {
       .innerJoin(users, eq(users.id, invitations.invitedBy))
       .where(scopeWhere(scope, invitations, eq(users.partnerId, partnerId))),
     ctx.db.select({ n: count() }).from(users).where(scopeWhere(scope, users)),
+    // Any enrollment of any of the partner's people: a first course started.
+    ctx.db.select({ n: count() }).from(enrollments).where(scopeWhere(scope, enrollments)),
   ]);
 
   const missing = profileMissing(partner);
@@ -85,14 +87,13 @@ export async function onboardingChecklist(ctx: Ctx): Promise<Checklist | null> {
       href: "/team",
       detail: null,
     },
-    // The training area (courses, completions) arrives with its own issue, which wires this step.
     {
       key: "course",
       label: "Start a first course",
-      done: false,
-      available: false,
+      done: (started?.n ?? 0) > 0,
+      available: true,
       href: "/training",
-      detail: "Training arrives soon.",
+      detail: null,
     },
     // Likewise deal registration.
     {

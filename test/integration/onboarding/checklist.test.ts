@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { agreementAcceptances, agreements, partners } from "~db/schema";
+import { agreementAcceptances, agreements, courses, enrollments, partners } from "~db/schema";
 import { createInvitationInTx, inviteUser } from "~/modules/accounts/invitations.server";
 import { onboardingChecklist, type Checklist } from "~/modules/onboarding/checklist.server";
 import { updateProfile } from "~/modules/partners/profile.server";
@@ -27,6 +27,25 @@ async function acceptAgreement(partnerId: string, userId: string) {
   await db().update(partners).set({ agreementVersion: version, status: "active" }).where(eq(partners.id, partnerId));
 }
 
+/** An enrollment in a published course, inserted directly (the learning use cases are tested on their own). */
+async function startCourse(partnerId: string, userId: string) {
+  const [course] = await db()
+    .insert(courses)
+    .values({
+      key: unique("course"),
+      version: 1,
+      status: "published",
+      title: "Mail relay fundamentals",
+      summary: "The basics.",
+      audience: "technical",
+      estimatedMinutes: 30,
+      certificationName: "Relay Associate",
+      validityMonths: 24,
+    })
+    .returning();
+  await db().insert(enrollments).values({ partnerId, userId, courseKey: course!.key, courseId: course!.id });
+}
+
 const completeProfile = {
   name: "Checklist Relay",
   description: "Relay services.",
@@ -37,19 +56,19 @@ const completeProfile = {
 };
 
 describe("onboardingChecklist", () => {
-  it("starts with nothing done, and lists training and deals as not available yet", async () => {
+  it("starts with nothing done, and lists deals as not available yet", async () => {
     const { admin } = await freshPartner();
     const checklist = await onboardingChecklist(ctxFor(db(), admin));
     expect(checklist!.steps.map((s) => [s.key, s.href, s.available])).toEqual([
       ["agreement", "/agreement", true],
       ["profile", "/profile", true],
       ["colleague", "/team", true],
-      ["course", "/training", false],
+      ["course", "/training", true],
       ["deal", "/deals", false],
     ]);
     expect(doneKeys(checklist)).toEqual([]);
-    expect(checklist).toMatchObject({ done: 0, total: 3, complete: false });
-    expect(checklist!.steps.find((s) => s.key === "course")!.detail).toBe("Training arrives soon.");
+    expect(checklist).toMatchObject({ done: 0, total: 4, complete: false });
+    expect(checklist!.steps.find((s) => s.key === "deal")!.detail).toBe("Deal registration arrives soon.");
     expect(checklist!.steps.find((s) => s.key === "profile")!.detail).toMatch(/a description/);
   });
 
@@ -74,11 +93,16 @@ describe("onboardingChecklist", () => {
     expect(doneKeys(await onboardingChecklist(ctxFor(db(), admin)))).toEqual(["agreement", "profile"]);
 
     await inviteUser(ctxFor(db(), admin), { email: `${unique("colleague")}@example.test`, role: "partner_user" });
-    const checklist = await onboardingChecklist(ctxFor(db(), admin));
-    expect(doneKeys(checklist)).toEqual(["agreement", "profile", "colleague"]);
-    expect(checklist).toMatchObject({ done: 3, total: 3, complete: true });
+    const threeDone = await onboardingChecklist(ctxFor(db(), admin));
+    expect(doneKeys(threeDone)).toEqual(["agreement", "profile", "colleague"]);
+    expect(threeDone).toMatchObject({ done: 3, total: 4, complete: false });
 
+    // Any of the partner's people starting a course ticks the last available step.
     const user = await createUser(db(), { role: "partner_user", partnerId: partner.id });
+    await startCourse(partner.id, user.id);
+    const checklist = await onboardingChecklist(ctxFor(db(), admin));
+    expect(doneKeys(checklist)).toEqual(["agreement", "profile", "colleague", "course"]);
+    expect(checklist).toMatchObject({ done: 4, total: 4, complete: true });
     expect(await onboardingChecklist(ctxFor(db(), user))).toEqual(checklist);
   });
 
@@ -109,7 +133,8 @@ describe("onboardingChecklist", () => {
     const { admin: otherAdmin } = await freshPartner();
     await acceptAgreement(partner.id, admin.id);
     await inviteUser(ctxFor(db(), admin), { email: `${unique("colleague")}@example.test`, role: "partner_user" });
-    expect(doneKeys(await onboardingChecklist(ctxFor(db(), admin)))).toEqual(["agreement", "colleague"]);
+    await startCourse(partner.id, admin.id);
+    expect(doneKeys(await onboardingChecklist(ctxFor(db(), admin)))).toEqual(["agreement", "colleague", "course"]);
     expect(doneKeys(await onboardingChecklist(ctxFor(db(), otherAdmin)))).toEqual([]);
   });
 
