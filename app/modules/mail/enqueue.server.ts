@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "~db/client";
 import { mailMessages, mailOptOuts, mailRecipients } from "~db/schema";
 import { env } from "~/utils/env.server";
@@ -58,7 +58,9 @@ export async function enqueueMail<K extends TemplateName>(tx: Db, input: Enqueue
     .onConflictDoNothing({ target: mailMessages.dedupeKey })
     .returning({ id: mailMessages.id });
   if (inserted[0]) {
-    await tx.insert(mailRecipients).values(recipients.map((r) => ({ mailId: inserted[0]!.id, address: r.address, name: r.name })));
+    await tx
+      .insert(mailRecipients)
+      .values(recipients.map((r) => ({ mailId: inserted[0]!.id, address: r.address, name: r.name })));
     return inserted[0].id;
   }
   const [existing] = await tx
@@ -66,4 +68,14 @@ export async function enqueueMail<K extends TemplateName>(tx: Db, input: Enqueue
     .from(mailMessages)
     .where(eq(mailMessages.dedupeKey, input.dedupeKey));
   return existing!.id;
+}
+
+/** Which of these dedupe keys are already in the outbox (a job skips rendering mails it queued before). */
+export async function queuedDedupeKeys(db: Db, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db
+    .select({ key: mailMessages.dedupeKey })
+    .from(mailMessages)
+    .where(inArray(mailMessages.dedupeKey, keys));
+  return new Set(rows.map((r) => r.key));
 }

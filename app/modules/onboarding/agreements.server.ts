@@ -4,10 +4,10 @@ import { isUniqueViolation } from "~/utils/db-errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
 import { dueReminderStage } from "~/utils/reminder-stages";
 import type { Db } from "~db/client";
-import { agreementAcceptances, agreements, mailMessages, partners, users } from "~db/schema";
+import { agreementAcceptances, agreements, partners, users } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import { nowOf, scopeOf, type Actor, type Ctx } from "~/modules/auth/actor";
-import { enqueueMail } from "~/modules/mail/enqueue.server";
+import { enqueueMail, queuedDedupeKeys } from "~/modules/mail/enqueue.server";
 import { partnerAdmins } from "~/modules/partners/admins.server";
 import { scopeWhere } from "~/modules/partners/scope.server";
 import { appUrl } from "~/utils/env.server";
@@ -280,18 +280,9 @@ export async function sendAgreementReminders(db: Db, now: Date): Promise<number>
     .orderBy(asc(partners.name));
   if (inGrace.length === 0) return 0;
   const keyOf = (partnerId: string) => `agreement-reminder:${current.version}:${partnerId}:${stage}`;
-  const sent = new Set(
-    (
-      await db
-        .select({ key: mailMessages.dedupeKey })
-        .from(mailMessages)
-        .where(
-          inArray(
-            mailMessages.dedupeKey,
-            inGrace.map((p) => keyOf(p.id)),
-          ),
-        )
-    ).map((r) => r.key),
+  const sent = await queuedDedupeKeys(
+    db,
+    inGrace.map((p) => keyOf(p.id)),
   );
   const admins = await partnerAdmins(
     db,

@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, inArray, lte, ne, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "~db/client";
-import { certifications, mailMessages, partners, users } from "~db/schema";
+import { certifications, partners, users } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import type { Actor } from "~/modules/auth/actor";
-import { enqueueMail } from "~/modules/mail/enqueue.server";
+import { enqueueMail, queuedDedupeKeys } from "~/modules/mail/enqueue.server";
 import { appUrl } from "~/utils/env.server";
 import { daysLeft, EXPIRY_REMINDER_STAGES, expiryStageDue, type ExpiryStage } from "./expiry";
 
@@ -119,18 +119,9 @@ export async function sendExpiryReminders(db: Db, now: Date): Promise<number> {
     return stage === null ? [] : [{ ...c, stage, key: reminderKey(c.id, stage) }];
   });
   if (due.length === 0) return 0;
-  const queuedBefore = new Set(
-    (
-      await db
-        .select({ key: mailMessages.dedupeKey })
-        .from(mailMessages)
-        .where(
-          inArray(
-            mailMessages.dedupeKey,
-            due.map((c) => c.key),
-          ),
-        )
-    ).map((r) => r.key),
+  const queuedBefore = await queuedDedupeKeys(
+    db,
+    due.map((c) => c.key),
   );
 
   let queued = 0;
