@@ -38,6 +38,10 @@ export const envSchema = z.object({
   MAIL_CRITICAL_ALERT_MINUTES: z.coerce.number().positive().default(60),
   MAIL_OPS_ADDRESS: z.preprocess(emptyAsUnset, z.string().trim().email().optional()),
   JOBS: z.enum(["on", "off"]).default("on"),
+  /** Deal registration: protection after approval, name similarity that counts as a match, review target. */
+  DEAL_PROTECTION_DAYS: z.coerce.number().int().min(1).max(730).default(90),
+  DEAL_NAME_SIMILARITY: z.coerce.number().min(0.1).max(1).default(0.6),
+  DEAL_REVIEW_TARGET_BUSINESS_DAYS: z.coerce.number().int().min(1).max(30).default(2),
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
 });
 

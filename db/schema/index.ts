@@ -4,3 +4,4 @@ export * from "./audit";
 export * from "./mail";
 export * from "./onboarding";
 export * from "./training";
+export * from "./deals";

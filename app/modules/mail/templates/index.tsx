@@ -61,6 +61,10 @@ export interface TemplateData {
     courseUrl: string;
   };
   "certification-expired": { name: string; certificationName: string; courseUrl: string };
+  /** Every change of a deal registration that its partner must know about (decisions, expiry warnings, extensions). */
+  "deal-update": { partnerName: string; customerName: string; headline: string; message: string; dealUrl: string };
+  /** Something for the channel team to review (a new or changed registration, an appeal, an extension request). */
+  "deal-review": { partnerName: string; customerName: string; headline: string; message: string; reviewUrl: string };
 }
 export type TemplateName = keyof TemplateData;
 
@@ -366,6 +370,47 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
         </Text>
         <Button href={d.courseUrl} style={buttonStyle}>
           Open the course
+        </Button>
+      </MailLayout>
+    ),
+  },
+  "deal-update": {
+    label: "Deal registration updates",
+    security: false,
+    subject: (d) => `${d.customerName}: ${d.headline}`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`${d.customerName}: ${d.headline}`} portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello {d.partnerName},</Text>
+        <Text style={textStyle}>
+          Your deal registration for {d.customerName}: {d.headline}.
+        </Text>
+        {d.message ? (
+          <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
+            {d.message}
+          </Text>
+        ) : null}
+        <Button href={d.dealUrl} style={buttonStyle}>
+          Open the registration
+        </Button>
+      </MailLayout>
+    ),
+  },
+  "deal-review": {
+    label: "Deal registrations to review",
+    security: false,
+    subject: (d) => `${d.headline}: ${d.customerName} (${d.partnerName})`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`${d.headline}: ${d.customerName}`} portalUrl={portalUrl}>
+        <Text style={textStyle}>
+          {d.partnerName} — {d.customerName}: {d.headline}.
+        </Text>
+        {d.message ? (
+          <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
+            {d.message}
+          </Text>
+        ) : null}
+        <Button href={d.reviewUrl} style={buttonStyle}>
+          Review it
         </Button>
       </MailLayout>
     ),
