@@ -2,6 +2,7 @@ import { count } from "drizzle-orm";
 import { hashPassword } from "../app/modules/auth/password.server";
 import { newToken } from "../app/modules/auth/tokens.server";
 import type { Db } from "./client";
+import { seedDeals } from "./seed-deals";
 import { seedTraining } from "./seed-training";
 import {
   agreementAcceptances,
@@ -323,6 +324,8 @@ export async function seedDemo(db: Db, env: { NODE_ENV?: string } = process.env)
       .returning({ id: agreements.id });
     /** Partner staff (each owner, then their staff), in the demo partners' order: demo training progress. */
     const trainees: { id: string; partnerId: string; email: string }[] = [];
+    /** Each demo partner and its owner (the partner admin), who registered its demo deals. */
+    const dealPartners: { id: string; slug: string; ownerId: string }[] = [];
     for (const [i, p] of demoPartners.entries()) {
       const apac = p.country === "JP" || p.country === "AU";
       const [row] = await tx
@@ -376,6 +379,7 @@ export async function seedDemo(db: Db, env: { NODE_ENV?: string } = process.env)
         ])
         .returning({ id: users.id, email: users.email });
       const owner = people[0];
+      dealPartners.push({ id: row!.id, slug: p.slug, ownerId: owner!.id });
       trainees.push(...people.map((u) => ({ id: u.id, partnerId: row!.id, email: u.email })));
       await tx.insert(agreementAcceptances).values({
         agreementId: agreement!.id,
@@ -396,6 +400,7 @@ export async function seedDemo(db: Db, env: { NODE_ENV?: string } = process.env)
       }
     }
     await seedTraining(tx, { now: new Date(now), authorId: admin!.id, people: trainees });
+    await seedDeals(tx, { now: new Date(now), partners: dealPartners, vendorReviewerId: sales!.id });
     for (const a of demoApplications) {
       const created = new Date(now - a.daysAgo * DAY - 3 * 3_600_000);
       const [app] = await tx

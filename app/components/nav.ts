@@ -13,6 +13,7 @@ const vendorNav: NavItem[] = [
   { to: "/applications", label: "Applications", permission: "applications:review" },
   { to: "/leads", label: "Leads" },
   { to: "/deals", label: "Deals" },
+  { to: "/deals/review", label: "Deal review", permission: "deals:review" },
   { to: "/licenses", label: "Licenses" },
   { to: "/training", label: "Training" },
   { to: "/mail", label: "Mail", permission: "mail:read" },

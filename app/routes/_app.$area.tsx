@@ -9,7 +9,6 @@ import { requireUser } from "~/utils/session.server";
  */
 const upcoming: Record<string, { title: string; what: string }> = {
   leads: { title: "Leads", what: "Leads shared by the vendor's sales team will appear here, with their accept-by times." },
-  deals: { title: "Deals", what: "Deal registrations, their review status and protection periods will appear here." },
   licenses: { title: "Licenses", what: "License orders for your end customers and their signed keys will appear here." },
 };
 

@@ -6,6 +6,7 @@ import { pruneSessions } from "~/modules/auth/sessions.server";
 import { raiseCriticalAlerts } from "~/modules/mail/admin.server";
 import { deliverySettings, transportsFromEnv } from "~/modules/mail/config.server";
 import { deliverDue } from "~/modules/mail/deliver.server";
+import { runDealProtectionExpiry } from "~/modules/deals/expiry.server";
 import { sendAgreementReminders } from "~/modules/onboarding/agreements.server";
 import { runCertificationExpiry } from "~/modules/training/expiry.server";
 import { env } from "~/utils/env.server";
@@ -14,14 +15,17 @@ import { env } from "~/utils/env.server";
 const AGREEMENT_REMINDERS_EVERY_MS = 60 * 60_000;
 /** How often certifications are looked at for expiry and reminders (daily rules; each stage is queued once). */
 const CERTIFICATION_EXPIRY_EVERY_MS = 60 * 60_000;
+/** How often approved deals are looked at for protection warnings and expiry (each warning is queued once). */
+const DEAL_PROTECTION_EVERY_MS = 60 * 60_000;
 
 /**
  * The background jobs of one process: mail delivery, critical-mail alerts,
- * programme agreement reminders, certification expiry and its reminders, and
- * housekeeping. Any number of processes may run them against one PostgreSQL
- * (work is claimed with SKIP LOCKED and leases; reminders are deduplicated by
- * their outbox key; a certification is expired by a conditional UPDATE, so only
- * one process mails about it). Returns a function that stops them.
+ * programme agreement reminders, certification expiry and its reminders, deal
+ * protection warnings and expiry, and housekeeping. Any number of processes
+ * may run them against one PostgreSQL (work is claimed with SKIP LOCKED and
+ * leases; reminders are deduplicated by their outbox key; a certification or a
+ * deal is expired by a conditional UPDATE, so only one process mails about
+ * it). Returns a function that stops them.
  */
 export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) => void } = {}) {
   const log = opts.log ?? ((m: string) => console.log(m));
@@ -39,6 +43,7 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
   let lastPrune = 0;
   let lastAgreementReminders = 0;
   let lastCertificationExpiry = 0;
+  let lastDealProtection = 0;
 
   const tick = async () => {
     try {
@@ -72,6 +77,12 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
         const expiry = await runCertificationExpiry(db, new Date());
         if (expiry.expired) log(`[jobs] certifications expired: ${expiry.expired}`);
         if (expiry.reminded) log(`[jobs] certification expiry reminders queued: ${expiry.reminded}`);
+      }
+      if (now - lastDealProtection > DEAL_PROTECTION_EVERY_MS) {
+        lastDealProtection = now;
+        const protection = await runDealProtectionExpiry(db, new Date());
+        if (protection.expired) log(`[jobs] deal protections expired: ${protection.expired}`);
+        if (protection.warned) log(`[jobs] deal protection warnings queued: ${protection.warned}`);
       }
     } catch (err) {
       log(`[jobs] ${(err as Error).message}`);
