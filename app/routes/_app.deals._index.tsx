@@ -1,3 +1,5 @@
+import { VendorPipeline } from "~/components/deal-pipeline";
+import { pipelineData } from "~/modules/deals/pipeline.server";
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { FilterSelect } from "~/components/forms";
@@ -28,10 +30,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     context.ip,
   );
   const url = new URL(request.url);
+  if (isVendorRole(user.role)) return { view: "vendor" as const, pipeline: await pipelineData(ctx, url) };
   const filter = dealListFilterSchema.parse(Object.fromEntries(url.searchParams));
   const list = await listDeals(ctx, filter);
   const filtered = !!(filter.status || filter.stage || filter.q);
-  if (isVendorRole(user.role)) return { view: "vendor" as const, list, filtered, registered: null };
   const registeredId = url.searchParams.get("registered");
   const registered = registeredId
     ? await getDeal(ctx, registeredId).catch((err: unknown) => {
@@ -61,12 +63,16 @@ const stageOptions = salesStages.map((s) => ({ value: s, label: stageLabels[s] }
 
 export default function Deals() {
   const data = useLoaderData<typeof loader>();
-  if (data.view === "vendor") return <VendorDeals rows={data.list.rows} list={data.list} />;
-  return <PartnerDeals />;
+  if (data.view === "vendor") return <VendorPipeline data={data.pipeline} />;
+  return <PartnerDeals data={data} />;
 }
 
-function PartnerDeals() {
-  const { list, filtered, registered } = useLoaderData<typeof loader>();
+function PartnerDeals({
+  data,
+}: {
+  data: Extract<ReturnType<typeof useLoaderData<typeof loader>>, { view: "partner" }>;
+}) {
+  const { list, filtered, registered } = data;
   const [search] = useSearchParams();
   const rows: Row[] = list.rows;
   return (
@@ -152,58 +158,6 @@ function PartnerDeals() {
                   </td>
                   <td>{d.status === "approved" ? formatDate(d.protectedUntil) : "—"}</td>
                   <td>{d.expectedCloseDate}</td>
-                  <td>{formatDate(d.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Pagination page={list.page} pageSize={list.pageSize} total={list.total} search={search} />
-    </>
-  );
-}
-
-/** The vendor's view of /deals: every partner's registrations (to be replaced by the pipeline). */
-function VendorDeals({ rows, list }: { rows: Row[]; list: { page: number; pageSize: number; total: number } }) {
-  const [search] = useSearchParams();
-  return (
-    <>
-      <div className="actions" style={{ justifyContent: "space-between", marginBottom: "1rem" }}>
-        <h1 style={{ margin: 0 }}>Deal registrations</h1>
-        <Link to="/deals/review" className="button">
-          Review queue
-        </Link>
-      </div>
-      {rows.length === 0 ? (
-        <EmptyState title="No deal registrations yet" />
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>Customer</th>
-                <th>Partner</th>
-                <th>Value</th>
-                <th>Status</th>
-                <th>Registered</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <Link to={`/deals/${d.id}`}>{d.customerName}</Link>
-                    <div className="muted">
-                      {d.customerDomain} · {countryName(d.country)}
-                    </div>
-                  </td>
-                  <td>{d.partnerName}</td>
-                  <td>{formatMoney(d.valueMinor, d.currency)}</td>
-                  <td>
-                    <span className={statusBadgeClass(d.status)}>{statusLabels[d.status as DealStatus]}</span>
-                    {d.conflictFlag ? <div className="muted">Conflict</div> : null}
-                  </td>
                   <td>{formatDate(d.createdAt)}</td>
                 </tr>
               ))}

@@ -104,7 +104,10 @@ export const deals = pgTable(
     index("deals_partner_status_idx").on(t.partnerId, t.status, t.createdAt),
     index("deals_status_created_idx").on(t.status, t.createdAt),
     index("deals_domain_idx").on(t.customerDomain),
-    index("deals_name_trgm_idx").using("gin", t.customerNameNormalized.op("gin_trgm_ops")),
+    // Only open and protected registrations are matched: a partial index keeps the check fast with years of history.
+    index("deals_open_name_trgm_idx")
+      .using("gin", t.customerNameNormalized.op("gin_trgm_ops"))
+      .where(sql`status in ('pending_review', 'changes_requested', 'approved')`),
     uniqueIndex("deals_idempotency_idx").on(t.partnerId, t.idempotencyKey),
     // First-in rule: at most one approved (protected) registration per customer domain, whoever holds it.
     uniqueIndex("deals_one_protected_idx")

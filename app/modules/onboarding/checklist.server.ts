@@ -1,5 +1,5 @@
 import { count, eq } from "drizzle-orm";
-import { enrollments, invitations, partners, users } from "~db/schema";
+import { deals, enrollments, invitations, partners, users } from "~db/schema";
 import { scopeOf, type Ctx } from "~/modules/auth/actor";
 import { profileMissing } from "~/modules/partners/profile-schemas";
 import { scopeWhere } from "~/modules/partners/scope.server";
@@ -49,7 +49,7 @@ export async function onboardingChecklist(ctx: Ctx): Promise<Checklist | null> {
     .from(partners)
     .where(scopeWhere(scope, { partnerId: partners.id }, eq(partners.id, partnerId)));
   if (!partner) return null;
-  const [[invited], [people], [started]] = await Promise.all([
+  const [[invited], [people], [started], [registered]] = await Promise.all([
     // Invitations sent by the partner's own people: the vendor's invitation of the first admin does not count.
     ctx.db
       .select({ n: count() })
@@ -59,6 +59,8 @@ export async function onboardingChecklist(ctx: Ctx): Promise<Checklist | null> {
     ctx.db.select({ n: count() }).from(users).where(scopeWhere(scope, users)),
     // Any enrollment of any of the partner's people: a first course started.
     ctx.db.select({ n: count() }).from(enrollments).where(scopeWhere(scope, enrollments)),
+    // Any registration, whatever became of it: a first deal registered.
+    ctx.db.select({ n: count() }).from(deals).where(scopeWhere(scope, deals)),
   ]);
 
   const missing = profileMissing(partner);
@@ -95,14 +97,13 @@ export async function onboardingChecklist(ctx: Ctx): Promise<Checklist | null> {
       href: "/training",
       detail: null,
     },
-    // Likewise deal registration.
     {
       key: "deal",
       label: "Register a first deal",
-      done: false,
-      available: false,
-      href: "/deals",
-      detail: "Deal registration arrives soon.",
+      done: (registered?.n ?? 0) > 0,
+      available: true,
+      href: "/deals/new",
+      detail: null,
     },
   ];
   const available = steps.filter((s) => s.available);

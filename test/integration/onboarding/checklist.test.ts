@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { agreementAcceptances, agreements, courses, enrollments, partners } from "~db/schema";
+import { agreementAcceptances, agreements, courses, deals, enrollments, partners } from "~db/schema";
 import { createInvitationInTx, inviteUser } from "~/modules/accounts/invitations.server";
 import { onboardingChecklist, type Checklist } from "~/modules/onboarding/checklist.server";
 import { updateProfile } from "~/modules/partners/profile.server";
@@ -56,7 +56,7 @@ const completeProfile = {
 };
 
 describe("onboardingChecklist", () => {
-  it("starts with nothing done, and lists deals as not available yet", async () => {
+  it("starts with nothing done", async () => {
     const { admin } = await freshPartner();
     const checklist = await onboardingChecklist(ctxFor(db(), admin));
     expect(checklist!.steps.map((s) => [s.key, s.href, s.available])).toEqual([
@@ -64,11 +64,10 @@ describe("onboardingChecklist", () => {
       ["profile", "/profile", true],
       ["colleague", "/team", true],
       ["course", "/training", true],
-      ["deal", "/deals", false],
+      ["deal", "/deals/new", true],
     ]);
     expect(doneKeys(checklist)).toEqual([]);
-    expect(checklist).toMatchObject({ done: 0, total: 4, complete: false });
-    expect(checklist!.steps.find((s) => s.key === "deal")!.detail).toBe("Deal registration arrives soon.");
+    expect(checklist).toMatchObject({ done: 0, total: 5, complete: false });
     expect(checklist!.steps.find((s) => s.key === "profile")!.detail).toMatch(/a description/);
   });
 
@@ -95,14 +94,38 @@ describe("onboardingChecklist", () => {
     await inviteUser(ctxFor(db(), admin), { email: `${unique("colleague")}@example.test`, role: "partner_user" });
     const threeDone = await onboardingChecklist(ctxFor(db(), admin));
     expect(doneKeys(threeDone)).toEqual(["agreement", "profile", "colleague"]);
-    expect(threeDone).toMatchObject({ done: 3, total: 4, complete: false });
+    expect(threeDone).toMatchObject({ done: 3, total: 5, complete: false });
 
-    // Any of the partner's people starting a course ticks the last available step.
+    // Any of the partner's people starting a course ticks the next step.
     const user = await createUser(db(), { role: "partner_user", partnerId: partner.id });
     await startCourse(partner.id, user.id);
+    expect(doneKeys(await onboardingChecklist(ctxFor(db(), admin)))).toEqual([
+      "agreement",
+      "profile",
+      "colleague",
+      "course",
+    ]);
+
+    // And any registration the last one.
+    await db()
+      .insert(deals)
+      .values({
+        partnerId: partner.id,
+        registeredBy: user.id,
+        customerName: "Checklist Customer B.V.",
+        customerNameNormalized: "checklist customer",
+        customerDomain: `${unique("customer")}.test`,
+        country: "NL",
+        contactName: "Chris",
+        contactEmail: "chris@customer.test",
+        valueMinor: 1_000_000,
+        currency: "EUR",
+        expectedCloseDate: "2027-06-30",
+        stage: "qualification",
+      });
     const checklist = await onboardingChecklist(ctxFor(db(), admin));
-    expect(doneKeys(checklist)).toEqual(["agreement", "profile", "colleague", "course"]);
-    expect(checklist).toMatchObject({ done: 4, total: 4, complete: true });
+    expect(doneKeys(checklist)).toEqual(["agreement", "profile", "colleague", "course", "deal"]);
+    expect(checklist).toMatchObject({ done: 5, total: 5, complete: true });
     expect(await onboardingChecklist(ctxFor(db(), user))).toEqual(checklist);
   });
 

@@ -278,10 +278,10 @@ describe("the profile page", () => {
       [fresh!.id, POLDER_ADMIN],
     );
     const freshBody = await html(await get(server, "/", { cookie: await signIn(server, "owner@fresh.test") }));
-    expect(freshBody).toContain("1 of 4 done");
+    expect(freshBody).toContain("1 of 5 done");
     expect(freshBody).toContain('href="/profile"');
     expect(freshBody).toContain('href="/training"');
-    expect(freshBody).toContain("Deal registration arrives soon.");
+    expect(freshBody).toContain('href="/deals/new"');
   });
 });
 

@@ -1,0 +1,2 @@
+DROP INDEX "deals_name_trgm_idx";--> statement-breakpoint
+CREATE INDEX "deals_open_name_trgm_idx" ON "deals" USING gin ("customer_name_normalized" gin_trgm_ops) WHERE status in ('pending_review', 'changes_requested', 'approved');
