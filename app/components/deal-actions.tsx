@@ -1,76 +1,15 @@
 /**
- * Pieces shared by the deal detail and review pages: a dialog holding one
- * action's form, a definition row, the status badge, the product lines and
- * the history list.
+ * Pieces shared by the deal detail and review pages: the status badge, the
+ * product lines, the history list and the extension decision.
  */
-import { useNavigation } from "@remix-run/react";
-import { useEffect, useRef, type ReactNode } from "react";
+import { getFormProps } from "@conform-to/react";
+import { Form } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { FormErrors, TextArea } from "~/components/forms";
+import { ActionDialog, intentHasErrors, useIntentForm, type IntentResult } from "~/components/intent-forms";
 import { formatDateTime } from "~/components/ui";
+import { denyExtensionSchema, grantExtensionSchema } from "~/modules/deals/lifecycle-schemas";
 import { statusTone } from "~/modules/deals/schemas";
-
-/**
- * An action behind a button: the button opens a dialog with the action's
- * fields and its final button (the confirmation step). The dialog closes
- * while the action is sent and opens again when the server answers with
- * field errors.
- */
-export function ActionDialog({
-  intent,
-  label,
-  title,
-  children,
-  hasErrors,
-  danger = false,
-  secondary = false,
-}: {
-  intent: string;
-  label: string;
-  title: string;
-  children: ReactNode;
-  hasErrors: boolean;
-  danger?: boolean;
-  secondary?: boolean;
-}) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const submitting = useNavigation().formData?.get("intent") === intent;
-  useEffect(() => {
-    if (submitting) dialog.current?.close();
-  }, [submitting]);
-  useEffect(() => {
-    if (hasErrors && dialog.current && !dialog.current.open) dialog.current.showModal();
-  }, [hasErrors]);
-  return (
-    <>
-      <button
-        type="button"
-        className={danger ? "danger" : secondary ? "secondary" : undefined}
-        onClick={() => dialog.current?.showModal()}
-      >
-        {label}
-      </button>
-      <dialog ref={dialog} aria-label={title} style={{ width: "min(520px, 95vw)", maxWidth: "none" }}>
-        <h2 style={{ marginTop: 0 }}>{title}</h2>
-        {children}
-        <div className="actions" style={{ marginTop: "0.75rem" }}>
-          <button type="button" className="secondary" onClick={() => dialog.current?.close()}>
-            Cancel
-          </button>
-        </div>
-      </dialog>
-    </>
-  );
-}
-
-export function Dt({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <>
-      <dt className="muted" style={{ fontSize: "0.85rem" }}>
-        {label}
-      </dt>
-      <dd style={{ margin: "0 0 0.6rem" }}>{children}</dd>
-    </>
-  );
-}
 
 export function DealStatusBadge({ status, label }: { status: string; label: string }) {
   return <span className={`badge ${statusTone(status)}`}>{label}</span>;
@@ -112,5 +51,65 @@ export function DealHistory({ entries }: { entries: HistoryEntry[] }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/** A channel manager's answer to a pending extension request: grant or deny, each behind a confirmation dialog. */
+export function ExtensionDecision({
+  pending,
+  actionData,
+  busy,
+  children,
+}: {
+  pending: { id: string; requestedDays: number; createdAt: string | Date; reason: string };
+  actionData: IntentResult | undefined;
+  busy: boolean;
+  /** What else the reviewer should see (e.g. the current protection end). */
+  children?: ReactNode;
+}) {
+  const [grantForm, grantFields] = useIntentForm("grant-extension", grantExtensionSchema, actionData);
+  const [denyForm, denyFields] = useIntentForm("deny-extension", denyExtensionSchema, actionData);
+  return (
+    <section className="card">
+      <h2 style={{ marginTop: 0 }}>Extension request</h2>
+      <p>
+        {pending.requestedDays} more days, asked {formatDateTime(pending.createdAt)}
+        {children}
+      </p>
+      <p style={{ whiteSpace: "pre-wrap" }}>{pending.reason}</p>
+      <div className="actions">
+        <ActionDialog
+          intent="grant-extension"
+          label="Grant…"
+          title={`Grant ${pending.requestedDays} more days`}
+          hasErrors={intentHasErrors(actionData, "grant-extension")}
+        >
+          <Form method="post" {...getFormProps(grantForm)} className="stack">
+            <input type="hidden" name="extensionId" value={pending.id} />
+            <FormErrors errors={grantForm.errors} id={grantForm.errorId} />
+            <TextArea label="Note to the partner (optional)" field={grantFields.note} />
+            <button type="submit" name="intent" value="grant-extension" disabled={busy}>
+              Grant the extension
+            </button>
+          </Form>
+        </ActionDialog>
+        <ActionDialog
+          intent="deny-extension"
+          label="Deny…"
+          title="Deny the extension"
+          hasErrors={intentHasErrors(actionData, "deny-extension")}
+          danger
+        >
+          <Form method="post" {...getFormProps(denyForm)} className="stack">
+            <input type="hidden" name="extensionId" value={pending.id} />
+            <FormErrors errors={denyForm.errors} id={denyForm.errorId} />
+            <TextArea label="Reason (mailed to the partner)" field={denyFields.note} />
+            <button type="submit" name="intent" value="deny-extension" className="danger" disabled={busy}>
+              Deny the extension
+            </button>
+          </Form>
+        </ActionDialog>
+      </div>
+    </section>
   );
 }

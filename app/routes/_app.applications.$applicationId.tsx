@@ -1,10 +1,9 @@
-import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { getFormProps } from "@conform-to/react";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useEffect, useRef, type ReactNode } from "react";
-import type { z } from "zod";
 import { FormErrors, SelectField, TextArea } from "~/components/forms";
+import { ActionDialog, Dt, intentHasErrors, useIntentForm, type IntentResult } from "~/components/intent-forms";
+import { runIntent } from "~/utils/intent-action.server";
 import { EmptyState, formatDateTime } from "~/components/ui";
 import {
   applicationStatusLabels,
@@ -27,7 +26,7 @@ import {
   reviewerOptions,
 } from "~/modules/onboarding/applications.server";
 import { countryName } from "~/utils/countries";
-import { DomainError, ValidationError, toHttpError } from "~/utils/errors.server";
+import { toHttpError } from "~/utils/errors.server";
 import { roleLabels } from "~/utils/permissions";
 import { requirePermission } from "~/utils/session.server";
 
@@ -57,43 +56,10 @@ const forms = {
     done: "Question sent: the applicant answers through the status link.",
   },
 } as const;
-type Intent = keyof typeof forms;
-const isIntent = (v: unknown): v is Intent => typeof v === "string" && v in forms;
-
-interface ActionResult {
-  intent: Intent | null;
-  result?: SubmissionResult<string[]>;
-  notice?: string;
-  /** A decision that lost the race, or a rule that blocks it: shown at the top of the page. */
-  error?: string;
-}
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { ctx } = await requirePermission(request, "applications:review", context.ip);
-  const formData = await request.formData();
-  const intent = formData.get("intent");
-  if (!isIntent(intent)) return data<ActionResult>({ intent: null, error: "Unknown action." }, { status: 400 });
-  const { schema, run, done } = forms[intent];
-  const submission = parseWithZod(formData, { schema: schema as z.ZodTypeAny });
-  if (submission.status !== "success") {
-    return data<ActionResult>({ intent, result: submission.reply() }, { status: 400 });
-  }
-  try {
-    await run(ctx, params.applicationId ?? "", submission.value);
-  } catch (err) {
-    if (err instanceof ValidationError) {
-      return data<ActionResult>(
-        { intent, result: submission.reply({ fieldErrors: err.fields ?? {} }) },
-        { status: 400 },
-      );
-    }
-    if (err instanceof DomainError) {
-      if (err.status === 404) throw new Response(err.message, { status: 404 });
-      return data<ActionResult>({ intent, error: err.message }, { status: err.status });
-    }
-    throw err;
-  }
-  return data<ActionResult>({ intent, notice: done, result: submission.reply({ resetForm: true }) });
+  return runIntent(await request.formData(), forms, ctx, params.applicationId ?? "");
 }
 
 function statusBadge(status: ApplicationStatus) {
@@ -102,87 +68,18 @@ function statusBadge(status: ApplicationStatus) {
   return <span className={`badge ${tone}`}>{applicationStatusLabels[status]}</span>;
 }
 
-/**
- * A decision: a button opens a dialog with the decision's fields and the
- * final button (the confirmation step). The dialog stays open when the server
- * answers with field errors.
- */
-function DecisionDialog({
-  intent,
-  label,
-  title,
-  children,
-  hasErrors,
-  danger = false,
-}: {
-  intent: Intent;
-  label: string;
-  title: string;
-  children: ReactNode;
-  hasErrors: boolean;
-  danger?: boolean;
-}) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const submitting = useNavigation().formData?.get("intent") === intent;
-  useEffect(() => {
-    // Closed while the decision is sent (a conflict shows on the page); open again for field errors.
-    if (submitting) dialog.current?.close();
-  }, [submitting]);
-  useEffect(() => {
-    if (hasErrors && dialog.current && !dialog.current.open) dialog.current.showModal();
-  }, [hasErrors]);
-  return (
-    <>
-      <button type="button" className={danger ? "danger" : undefined} onClick={() => dialog.current?.showModal()}>
-        {label}
-      </button>
-      <dialog ref={dialog} aria-label={title} style={{ width: "min(480px, 95vw)", maxWidth: "none" }}>
-        <h2 style={{ marginTop: 0 }}>{title}</h2>
-        {children}
-        <div className="actions" style={{ marginTop: "0.75rem" }}>
-          <button type="button" className="secondary" onClick={() => dialog.current?.close()}>
-            Cancel
-          </button>
-        </div>
-      </dialog>
-    </>
-  );
-}
-
-function useDecisionForm<S extends z.ZodTypeAny>(id: Intent, schema: S, actionData: ActionResult | undefined) {
-  return useForm({
-    id,
-    lastResult: actionData?.intent === id ? actionData.result : undefined,
-    constraint: getZodConstraint(schema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema }),
-    shouldValidate: "onBlur",
-  });
-}
-
-function Dt({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <>
-      <dt className="muted" style={{ fontSize: "0.85rem" }}>
-        {label}
-      </dt>
-      <dd style={{ margin: "0 0 0.6rem" }}>{children}</dd>
-    </>
-  );
-}
-
 const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
 
 export default function ApplicationDetail() {
   const { application: a, countryLabel, partner, notes, messages, related, owners } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>() as ActionResult | undefined;
+  const actionData = useActionData<typeof action>() as IntentResult | undefined;
   const busy = useNavigation().state === "submitting";
 
-  const [noteForm, noteFields] = useDecisionForm("note", noteSchema, actionData);
-  const [approveForm, approveFields] = useDecisionForm("approve", approveSchema, actionData);
-  const [rejectForm, rejectFields] = useDecisionForm("reject", rejectSchema, actionData);
-  const [infoForm, infoFields] = useDecisionForm("request-info", requestInfoSchema, actionData);
-  const errorsOf = (intent: Intent) =>
-    actionData?.intent === intent && !!actionData.result?.error && Object.keys(actionData.result.error).length > 0;
+  const [noteForm, noteFields] = useIntentForm("note", noteSchema, actionData);
+  const [approveForm, approveFields] = useIntentForm("approve", approveSchema, actionData);
+  const [rejectForm, rejectFields] = useIntentForm("reject", rejectSchema, actionData);
+  const [infoForm, infoFields] = useIntentForm("request-info", requestInfoSchema, actionData);
+  const errorsOf = (intent: string) => intentHasErrors(actionData, intent);
 
   const website = /^https?:\/\//.test(a.website) ? a.website : null;
   return (
@@ -298,7 +195,7 @@ export default function ApplicationDetail() {
             more information mail the applicant your text.
           </p>
           <div className="actions">
-            <DecisionDialog
+            <ActionDialog
               intent="approve"
               label="Approve…"
               title={`Approve ${a.companyName}`}
@@ -320,8 +217,8 @@ export default function ApplicationDetail() {
                   Approve and invite the partner admin
                 </button>
               </Form>
-            </DecisionDialog>
-            <DecisionDialog
+            </ActionDialog>
+            <ActionDialog
               intent="request-info"
               label="Ask for more information…"
               title="Ask the applicant for more information"
@@ -334,8 +231,8 @@ export default function ApplicationDetail() {
                   Send the question
                 </button>
               </Form>
-            </DecisionDialog>
-            <DecisionDialog
+            </ActionDialog>
+            <ActionDialog
               intent="reject"
               label="Reject…"
               title={`Reject ${a.companyName}`}
@@ -349,7 +246,7 @@ export default function ApplicationDetail() {
                   Reject and tell the applicant
                 </button>
               </Form>
-            </DecisionDialog>
+            </ActionDialog>
           </div>
         </section>
       ) : null}

@@ -1,16 +1,9 @@
-import {
-  getFormProps,
-  getInputProps,
-  getSelectProps,
-  useForm,
-  type DefaultValue,
-  type SubmissionResult,
-} from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { getFormProps, getInputProps, getSelectProps } from "@conform-to/react";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import type { z } from "zod";
-import { ActionDialog, DealHistory, DealLines, DealStatusBadge, Dt } from "~/components/deal-actions";
+import { DealHistory, DealLines, DealStatusBadge, ExtensionDecision } from "~/components/deal-actions";
+import { ActionDialog, Dt, intentHasErrors, useIntentForm, type IntentResult } from "~/components/intent-forms";
+import { runIntent, type IntentForm } from "~/utils/intent-action.server";
 import { ErrorList, Field, FormErrors, SelectField, TextArea } from "~/components/forms";
 import { EmptyState, formatDate, formatDateTime } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
@@ -40,7 +33,7 @@ import {
   stageSchema,
   wonFormSchema,
 } from "~/modules/deals/lifecycle-schemas";
-import { DomainError, ValidationError, toHttpError } from "~/utils/errors.server";
+import { toHttpError } from "~/utils/errors.server";
 import { isVendorRole } from "~/utils/permissions";
 import { requirePermission } from "~/utils/session.server";
 
@@ -58,7 +51,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return getDealDetail(ctx, params.dealId ?? "").catch(toHttpError);
 }
 
-type Run = (ctx: Ctx, dealId: string, value: unknown, formData: FormData) => Promise<unknown>;
+type Run = IntentForm<Ctx>["run"];
 const extensionIdOf = (formData: FormData) => String(formData.get("extensionId") ?? "");
 
 const forms = {
@@ -87,58 +80,10 @@ const forms = {
     done: "Extension denied: the partner was told.",
   },
 } as const;
-type Intent = keyof typeof forms;
-const isIntent = (v: unknown): v is Intent => typeof v === "string" && v in forms;
-
-interface ActionResult {
-  intent: Intent | null;
-  result?: SubmissionResult<string[]>;
-  notice?: string;
-  error?: string;
-}
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { ctx } = await requireDealAccess(request, context.ip);
-  const formData = await request.formData();
-  const intent = formData.get("intent");
-  if (!isIntent(intent)) return data<ActionResult>({ intent: null, error: "Unknown action." }, { status: 400 });
-  const { schema, run, done } = forms[intent];
-  const submission = parseWithZod(formData, { schema: schema as z.ZodTypeAny });
-  if (submission.status !== "success") {
-    return data<ActionResult>({ intent, result: submission.reply() }, { status: 400 });
-  }
-  try {
-    await run(ctx, params.dealId ?? "", submission.value, formData);
-  } catch (err) {
-    if (err instanceof ValidationError) {
-      return data<ActionResult>(
-        { intent, result: submission.reply({ fieldErrors: err.fields ?? {} }) },
-        { status: 400 },
-      );
-    }
-    if (err instanceof DomainError) {
-      if (err.status === 404) throw new Response(err.message, { status: 404 });
-      return data<ActionResult>({ intent, error: err.message }, { status: err.status });
-    }
-    throw err;
-  }
-  return data<ActionResult>({ intent, notice: done, result: submission.reply({ resetForm: true }) });
-}
-
-function useIntentForm<S extends z.ZodTypeAny>(
-  id: Intent,
-  schema: S,
-  actionData: ActionResult | undefined,
-  defaultValue?: Partial<Record<keyof z.input<S>, string | null>>,
-) {
-  return useForm<z.input<S>>({
-    id,
-    lastResult: actionData?.intent === id ? actionData.result : undefined,
-    constraint: getZodConstraint(schema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema }),
-    shouldValidate: "onBlur",
-    defaultValue: defaultValue as DefaultValue<z.input<S>>,
-  });
+  return runIntent(await request.formData(), forms, ctx, params.dealId ?? "");
 }
 
 const stageOptions = salesStages.map((s) => ({ value: s, label: stageLabels[s] }));
@@ -146,10 +91,9 @@ const currencyOptions = currencies.map((c) => ({ value: c, label: c }));
 
 export default function DealDetailPage() {
   const { viewer, deal: d, lines, history, extensions, pendingExtension, can } = useLoaderData<typeof loader>();
-  const actionData = useActionData<typeof action>() as ActionResult | undefined;
+  const actionData = useActionData<typeof action>() as IntentResult | undefined;
   const busy = useNavigation().state === "submitting";
-  const errorsOf = (intent: Intent) =>
-    actionData?.intent === intent && !!actionData.result?.error && Object.keys(actionData.result.error).length > 0;
+  const errorsOf = (intent: string) => intentHasErrors(actionData, intent);
 
   const [stageForm, stageFields] = useIntentForm("stage", stageSchema, actionData, { stage: d.stage });
   const [wonForm, wonFields] = useIntentForm("won", wonFormSchema, actionData);
@@ -168,8 +112,6 @@ export default function DealDetailPage() {
     competition: d.competition,
     notes: d.notes,
   });
-  const [grantForm, grantFields] = useIntentForm("grant-extension", grantExtensionSchema, actionData);
-  const [denyForm, denyFields] = useIntentForm("deny-extension", denyExtensionSchema, actionData);
 
   const partnerActions = can.markWon || can.markLost || can.requestExtension || can.appeal;
   return (
@@ -444,46 +386,7 @@ export default function DealDetailPage() {
       ) : null}
 
       {can.decideExtension && pendingExtension ? (
-        <section className="card">
-          <h2 style={{ marginTop: 0 }}>Extension request</h2>
-          <p>
-            {pendingExtension.requestedDays} more days, asked {formatDateTime(pendingExtension.createdAt)}:
-          </p>
-          <p style={{ whiteSpace: "pre-wrap" }}>{pendingExtension.reason}</p>
-          <div className="actions">
-            <ActionDialog
-              intent="grant-extension"
-              label="Grant…"
-              title={`Grant ${pendingExtension.requestedDays} more days`}
-              hasErrors={errorsOf("grant-extension")}
-            >
-              <Form method="post" {...getFormProps(grantForm)} className="stack">
-                <input type="hidden" name="extensionId" value={pendingExtension.id} />
-                <FormErrors errors={grantForm.errors} id={grantForm.errorId} />
-                <TextArea label="Note to the partner (optional)" field={grantFields.note} />
-                <button type="submit" name="intent" value="grant-extension" disabled={busy}>
-                  Grant the extension
-                </button>
-              </Form>
-            </ActionDialog>
-            <ActionDialog
-              intent="deny-extension"
-              label="Deny…"
-              title="Deny the extension"
-              hasErrors={errorsOf("deny-extension")}
-              danger
-            >
-              <Form method="post" {...getFormProps(denyForm)} className="stack">
-                <input type="hidden" name="extensionId" value={pendingExtension.id} />
-                <FormErrors errors={denyForm.errors} id={denyForm.errorId} />
-                <TextArea label="Reason (mailed to the partner)" field={denyFields.note} />
-                <button type="submit" name="intent" value="deny-extension" className="danger" disabled={busy}>
-                  Deny the extension
-                </button>
-              </Form>
-            </ActionDialog>
-          </div>
-        </section>
+        <ExtensionDecision pending={pendingExtension} actionData={actionData} busy={busy} />
       ) : null}
 
       <h2>Extension requests</h2>

@@ -1,9 +1,10 @@
-import { getFormProps, useForm, type SubmissionResult } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { getFormProps } from "@conform-to/react";
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { ActionDialog, DealHistory, DealLines, DealStatusBadge, Dt } from "~/components/deal-actions";
+import { DealHistory, DealLines, DealStatusBadge, ExtensionDecision } from "~/components/deal-actions";
+import { ActionDialog, Dt, intentHasErrors, useIntentForm, type IntentResult } from "~/components/intent-forms";
+import { runIntent, type IntentForm } from "~/utils/intent-action.server";
 import { FormErrors, TextArea } from "~/components/forms";
 import { formatDate, formatDateTime } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
@@ -16,7 +17,7 @@ import {
   requestChangesSchema,
 } from "~/modules/deals/lifecycle-schemas";
 import { approveDeal, getDealForReview, rejectDeal, requestDealChanges } from "~/modules/deals/review.server";
-import { DomainError, ValidationError, toHttpError } from "~/utils/errors.server";
+import { toHttpError } from "~/utils/errors.server";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -32,7 +33,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   };
 }
 
-type Run = (ctx: Ctx, dealId: string, value: unknown, formData: FormData) => Promise<unknown>;
+type Run = IntentForm<Ctx>["run"];
 const extensionIdOf = (formData: FormData) => String(formData.get("extensionId") ?? "");
 
 const forms = {
@@ -58,53 +59,10 @@ const forms = {
     done: "Extension denied: the partner was told.",
   },
 } as const;
-type Intent = keyof typeof forms;
-const isIntent = (v: unknown): v is Intent => typeof v === "string" && v in forms;
-
-interface ActionResult {
-  intent: Intent | null;
-  result?: SubmissionResult<string[]>;
-  notice?: string;
-  /** A decision that lost the race, or the first-in rule: shown at the top of the page. */
-  error?: string;
-}
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { ctx } = await requirePermission(request, "deals:review", context.ip);
-  const formData = await request.formData();
-  const intent = formData.get("intent");
-  if (!isIntent(intent)) return data<ActionResult>({ intent: null, error: "Unknown action." }, { status: 400 });
-  const { schema, run, done } = forms[intent];
-  const submission = parseWithZod(formData, { schema: schema as z.ZodTypeAny });
-  if (submission.status !== "success") {
-    return data<ActionResult>({ intent, result: submission.reply() }, { status: 400 });
-  }
-  try {
-    await run(ctx, params.dealId ?? "", submission.value, formData);
-  } catch (err) {
-    if (err instanceof ValidationError) {
-      return data<ActionResult>(
-        { intent, result: submission.reply({ fieldErrors: err.fields ?? {} }) },
-        { status: 400 },
-      );
-    }
-    if (err instanceof DomainError) {
-      if (err.status === 404) throw new Response(err.message, { status: 404 });
-      return data<ActionResult>({ intent, error: err.message }, { status: err.status });
-    }
-    throw err;
-  }
-  return data<ActionResult>({ intent, notice: done, result: submission.reply({ resetForm: true }) });
-}
-
-function useDecisionForm<S extends z.ZodTypeAny>(id: Intent, schema: S, actionData: ActionResult | undefined) {
-  return useForm({
-    id,
-    lastResult: actionData?.intent === id ? actionData.result : undefined,
-    constraint: getZodConstraint(schema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema }),
-    shouldValidate: "onBlur",
-  });
+  return runIntent(await request.formData(), forms, ctx, params.dealId ?? "");
 }
 
 type Loaded = ReturnType<typeof useLoaderData<typeof loader>>;
@@ -156,14 +114,11 @@ function DealFacts({ d }: { d: Summary }) {
 export default function DealReview() {
   const view = useLoaderData<typeof loader>();
   const { deal: d, conflicts, laterSameDomain, protectedBy, history, extensions, review, can, protectionDays } = view;
-  const actionData = useActionData<typeof action>() as ActionResult | undefined;
+  const actionData = useActionData<typeof action>() as IntentResult | undefined;
   const busy = useNavigation().state === "submitting";
-  const errorsOf = (intent: Intent) =>
-    actionData?.intent === intent && !!actionData.result?.error && Object.keys(actionData.result.error).length > 0;
-  const [rejectForm, rejectFields] = useDecisionForm("reject", rejectSchema, actionData);
-  const [changesForm, changesFields] = useDecisionForm("request-changes", requestChangesSchema, actionData);
-  const [grantForm, grantFields] = useDecisionForm("grant-extension", grantExtensionSchema, actionData);
-  const [denyForm, denyFields] = useDecisionForm("deny-extension", denyExtensionSchema, actionData);
+  const errorsOf = (intent: string) => intentHasErrors(actionData, intent);
+  const [rejectForm, rejectFields] = useIntentForm("reject", rejectSchema, actionData);
+  const [changesForm, changesFields] = useIntentForm("request-changes", requestChangesSchema, actionData);
   const pending = extensions.find((e) => e.status === "pending");
 
   return (
@@ -319,47 +274,9 @@ export default function DealReview() {
       </div>
 
       {pending && d.status === "approved" ? (
-        <section className="card">
-          <h2 style={{ marginTop: 0 }}>Extension request</h2>
-          <p>
-            {pending.requestedDays} more days, asked {formatDateTime(pending.createdAt)}; protected until{" "}
-            {formatDate(d.protectedUntil)} now.
-          </p>
-          <p style={{ whiteSpace: "pre-wrap" }}>{pending.reason}</p>
-          <div className="actions">
-            <ActionDialog
-              intent="grant-extension"
-              label="Grant…"
-              title={`Grant ${pending.requestedDays} more days`}
-              hasErrors={errorsOf("grant-extension")}
-            >
-              <Form method="post" {...getFormProps(grantForm)} className="stack">
-                <input type="hidden" name="extensionId" value={pending.id} />
-                <FormErrors errors={grantForm.errors} id={grantForm.errorId} />
-                <TextArea label="Note to the partner (optional)" field={grantFields.note} />
-                <button type="submit" name="intent" value="grant-extension" disabled={busy}>
-                  Grant the extension
-                </button>
-              </Form>
-            </ActionDialog>
-            <ActionDialog
-              intent="deny-extension"
-              label="Deny…"
-              title="Deny the extension"
-              hasErrors={errorsOf("deny-extension")}
-              danger
-            >
-              <Form method="post" {...getFormProps(denyForm)} className="stack">
-                <input type="hidden" name="extensionId" value={pending.id} />
-                <FormErrors errors={denyForm.errors} id={denyForm.errorId} />
-                <TextArea label="Reason (mailed to the partner)" field={denyFields.note} />
-                <button type="submit" name="intent" value="deny-extension" className="danger" disabled={busy}>
-                  Deny the extension
-                </button>
-              </Form>
-            </ActionDialog>
-          </div>
-        </section>
+        <ExtensionDecision pending={pending} actionData={actionData} busy={busy}>
+          ; protected until {formatDate(d.protectedUntil)} now.
+        </ExtensionDecision>
       ) : null}
 
       <h2>History</h2>

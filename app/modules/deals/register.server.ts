@@ -29,6 +29,7 @@ import {
   type ClaimStatus,
   type RegisterDealInput,
 } from "./schemas";
+import { partnerScope, scopeWhere } from "~/modules/partners/scope.server";
 
 /** The same partner registered this customer already: refused, pointing to the existing registration. */
 export class DuplicateDealError extends ConflictError {
@@ -201,7 +202,7 @@ async function findByKey(db: Db, partnerId: string, key: string): Promise<Regist
   const [row] = await db
     .select({ id: deals.id, status: deals.status, conflictFlag: deals.conflictFlag, customerName: deals.customerName })
     .from(deals)
-    .where(and(eq(deals.partnerId, partnerId), eq(deals.idempotencyKey, key)));
+    .where(scopeWhere(partnerScope(partnerId), deals, eq(deals.idempotencyKey, key)));
   return row;
 }
 
