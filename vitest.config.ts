@@ -20,6 +20,8 @@ export default defineConfig({
   plugins: [tsconfigPaths()],
   test: {
     environment: "node",
+    // One signing secret for the test process and the app servers it starts (they inherit the environment).
+    env: { LINK_SIGNING_SECRET: "test-only-link-signing-secret-0123456789abcdef" },
     // Worker counts are global in vitest 3 (not per project); test/run.ts passes
     // --maxWorkers=2 for the integration project, as does `npm run test:integration`.
     projects: [

@@ -11,7 +11,7 @@ const vendorNav: NavItem[] = [
   { to: "/", label: "Dashboard" },
   { to: "/directory", label: "Partners", permission: "partners:read-all" },
   { to: "/applications", label: "Applications", permission: "applications:review" },
-  { to: "/leads", label: "Leads" },
+  { to: "/leads", label: "Leads", permission: "leads:distribute" },
   { to: "/deals", label: "Deals" },
   { to: "/deals/review", label: "Deal review", permission: "deals:review" },
   { to: "/licenses", label: "Licenses" },
@@ -25,7 +25,7 @@ const vendorNav: NavItem[] = [
 
 const partnerNav: NavItem[] = [
   { to: "/", label: "Dashboard" },
-  { to: "/leads", label: "Leads" },
+  { to: "/leads", label: "Leads", permission: "leads:work" },
   { to: "/deals", label: "Deals" },
   { to: "/licenses", label: "Licenses" },
   { to: "/training", label: "Training" },

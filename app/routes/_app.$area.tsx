@@ -8,7 +8,6 @@ import { requireUser } from "~/utils/session.server";
  * replaced by its own route as it lands. Any other path is a 404.
  */
 const upcoming: Record<string, { title: string; what: string }> = {
-  leads: { title: "Leads", what: "Leads shared by the vendor's sales team will appear here, with their accept-by times." },
   licenses: { title: "Licenses", what: "License orders for your end customers and their signed keys will appear here." },
 };
 

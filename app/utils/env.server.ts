@@ -42,6 +42,8 @@ export const envSchema = z.object({
   DEAL_PROTECTION_DAYS: z.coerce.number().int().min(1).max(730).default(90),
   DEAL_NAME_SIMILARITY: z.coerce.number().min(0.1).max(1).default(0.6),
   DEAL_REVIEW_TARGET_BUSINESS_DAYS: z.coerce.number().int().min(1).max(30).default(2),
+  /** Signs the one-click links in mails (lead offers). Unset outside production: generated into DATA_DIR. */
+  LINK_SIGNING_SECRET: z.preprocess(emptyAsUnset, z.string().min(32, "must be at least 32 characters").optional()),
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
 });
 
@@ -52,6 +54,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     .superRefine((e, ctx) => {
       if (e.MAIL_TRANSPORT === "smtp" && !e.MAIL_RELAY_URL) {
         ctx.addIssue({ code: "custom", path: ["MAIL_RELAY_URL"], message: "required when MAIL_TRANSPORT=smtp" });
+      }
+      if (e.NODE_ENV === "production" && !e.LINK_SIGNING_SECRET) {
+        ctx.addIssue({ code: "custom", path: ["LINK_SIGNING_SECRET"], message: "required in production" });
       }
       if (e.MAIL_TRANSPORT === "resend" && !e.RESEND_API_KEY) {
         ctx.addIssue({ code: "custom", path: ["RESEND_API_KEY"], message: "required when MAIL_TRANSPORT=resend" });

@@ -31,6 +31,7 @@ export const permissions = [
   "specializations:manage",
   "training:team",
   "training:report",
+  "routing:configure",
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -49,6 +50,7 @@ const grants: Record<Role, readonly Permission[]> = {
     "agreements:publish",
     "specializations:manage",
     "training:report",
+    "routing:configure",
   ],
   channel_manager: ["partners:read-all", "leads:distribute", "deals:review", "applications:review", "training:report"],
   partner_admin: [

@@ -5,3 +5,4 @@ export * from "./mail";
 export * from "./onboarding";
 export * from "./training";
 export * from "./deals";
+export * from "./leads";

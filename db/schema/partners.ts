@@ -21,6 +21,8 @@ export const partners = pgTable(
     primaryDomain: text("primary_domain").notNull(),
     country: text("country").notNull(),
     region: text("region"),
+    /** IANA time zone for business hours (lead SLA); null: the country's main zone. */
+    timeZone: text("time_zone"),
     territories: text("territories").array().notNull().default(sql`'{}'::text[]`),
     specializations: text("specializations").array().notNull().default(sql`'{}'::text[]`),
     tier: partnerTier("tier").notNull().default("registered"),

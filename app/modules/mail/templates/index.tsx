@@ -65,6 +65,53 @@ export interface TemplateData {
   "deal-update": { partnerName: string; customerName: string; headline: string; message: string; dealUrl: string };
   /** Something for the channel team to review (a new or changed registration, an appeal, an extension request). */
   "deal-review": { partnerName: string; customerName: string; headline: string; message: string; reviewUrl: string };
+  /** A lead offered to a partner: critical, with signed one-click links (one mail per recipient). */
+  "lead-offer": {
+    recipientName: string;
+    partnerName: string;
+    leadRef: string;
+    companyName: string;
+    /** "Japan", "United States (Colorado)" */
+    location: string;
+    /** Product interest and seats, or "" when unknown. */
+    interest: string;
+    message: string;
+    /** In the partner's time zone, e.g. "Tue 1 Dec 2026, 15:00 (Asia/Tokyo)". */
+    acceptBy: string;
+    acceptUrl: string;
+    declineUrl: string;
+    leadUrl: string;
+  };
+  /** Half the SLA has passed without an answer. */
+  "lead-offer-reminder": {
+    recipientName: string;
+    leadRef: string;
+    companyName: string;
+    acceptBy: string;
+    acceptUrl: string;
+    declineUrl: string;
+    leadUrl: string;
+  };
+  /** The offer ended without the partner accepting it (expired, recalled by the vendor). */
+  "lead-offer-closed": { partnerName: string; leadRef: string; companyName: string; headline: string; message: string };
+  /** A lead needs a channel manager: no eligible partner, every offer ran out, a partner declined. */
+  "lead-attention": {
+    leadRef: string;
+    companyName: string;
+    location: string;
+    headline: string;
+    message: string;
+    leadUrl: string;
+  };
+  /** A CSV import finished (to the person who started it). */
+  "lead-import-done": {
+    name: string;
+    filename: string;
+    created: number;
+    skipped: number;
+    failed: number;
+    importUrl: string;
+  };
 }
 export type TemplateName = keyof TemplateData;
 
@@ -411,6 +458,111 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
         ) : null}
         <Button href={d.reviewUrl} style={buttonStyle}>
           Review it
+        </Button>
+      </MailLayout>
+    ),
+  },
+  "lead-offer": {
+    label: "Lead offers",
+    security: true,
+    subject: (d) => `New lead for ${d.partnerName}: ${d.companyName} (${d.leadRef}), accept by ${d.acceptBy}`,
+    body: (d, portalUrl) => (
+      <MailLayout
+        preview={`${d.companyName}, ${d.location}: accept by ${d.acceptBy}`}
+        portalUrl={portalUrl}
+        reason={`You receive this mail because you receive lead offers for ${d.partnerName}`}
+      >
+        <Text style={textStyle}>Hello {d.recipientName},</Text>
+        <Text style={textStyle}>
+          A new lead is offered to {d.partnerName}: {d.companyName}, {d.location}
+          {d.interest ? ` — ${d.interest}` : ""}.
+        </Text>
+        {d.message ? (
+          <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
+            {d.message}
+          </Text>
+        ) : null}
+        <Text style={textStyle}>
+          Accept it by {d.acceptBy}; after that it is offered to another partner. The contact details show once you
+          accept.
+        </Text>
+        <Button href={d.acceptUrl} style={buttonStyle}>
+          Accept {d.leadRef}
+        </Button>
+        <Text style={textStyle}>
+          Not for you? <Link href={d.declineUrl}>Decline it</Link> so it moves on at once. Both links work once and
+          expire with the offer. Or open it in the portal: <Link href={d.leadUrl}>{d.leadUrl}</Link>
+        </Text>
+      </MailLayout>
+    ),
+  },
+  "lead-offer-reminder": {
+    label: "Lead offer reminders",
+    security: true,
+    subject: (d) => `Reminder: ${d.companyName} (${d.leadRef}) waits for your answer until ${d.acceptBy}`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`Accept by ${d.acceptBy}`} portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello {d.recipientName},</Text>
+        <Text style={textStyle}>
+          The lead {d.leadRef} ({d.companyName}) is still waiting for your answer. Half of the time to accept has
+          passed: it moves to another partner at {d.acceptBy}.
+        </Text>
+        <Button href={d.acceptUrl} style={buttonStyle}>
+          Accept {d.leadRef}
+        </Button>
+        <Text style={textStyle}>
+          <Link href={d.declineUrl}>Decline it</Link> · <Link href={d.leadUrl}>Open it in the portal</Link>
+        </Text>
+      </MailLayout>
+    ),
+  },
+  "lead-offer-closed": {
+    label: "Lead offers that ended",
+    security: false,
+    subject: (d) => `${d.leadRef} (${d.companyName}): ${d.headline}`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`${d.leadRef}: ${d.headline}`} portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello {d.partnerName},</Text>
+        <Text style={textStyle}>
+          The lead {d.leadRef} ({d.companyName}): {d.headline}.
+        </Text>
+        {d.message ? <Text style={textStyle}>{d.message}</Text> : null}
+      </MailLayout>
+    ),
+  },
+  "lead-attention": {
+    label: "Leads that need a channel manager",
+    security: false,
+    subject: (d) => `${d.leadRef} ${d.companyName}: ${d.headline}`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`${d.leadRef}: ${d.headline}`} portalUrl={portalUrl}>
+        <Text style={textStyle}>
+          {d.leadRef} — {d.companyName}, {d.location}: {d.headline}.
+        </Text>
+        {d.message ? (
+          <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
+            {d.message}
+          </Text>
+        ) : null}
+        <Button href={d.leadUrl} style={buttonStyle}>
+          Open the lead
+        </Button>
+      </MailLayout>
+    ),
+  },
+  "lead-import-done": {
+    label: "Lead imports finished",
+    security: false,
+    subject: (d) => `Import of ${d.filename} finished: ${d.created} created, ${d.skipped} skipped, ${d.failed} failed`,
+    body: (d, portalUrl) => (
+      <MailLayout preview={`${d.created} leads created`} portalUrl={portalUrl}>
+        <Text style={textStyle}>Hello {d.name},</Text>
+        <Text style={textStyle}>
+          The import of {d.filename} finished: {d.created} leads created, {d.skipped} skipped as duplicates of open
+          leads, {d.failed} rows with errors.
+        </Text>
+        <Button href={d.importUrl} style={buttonStyle}>
+          See the summary
         </Button>
       </MailLayout>
     ),
