@@ -1,7 +1,7 @@
 import { Link } from "@remix-run/react";
 import type { ReactNode } from "react";
 
-/** The frame of the public pages (no sign-in): the portal's name, the partner locator, the application and "Sign in". */
+/** The frame of the public pages (no sign-in): the portal's name, the partner locator, the application, "Contact sales" and "Sign in". */
 export function PublicLayout({ children, narrow = false }: { children: ReactNode; narrow?: boolean }) {
   return (
     <div>
@@ -24,6 +24,9 @@ export function PublicLayout({ children, narrow = false }: { children: ReactNode
         </Link>
         <Link to="/apply" style={{ color: "#e0f2fe" }}>
           Become a partner
+        </Link>
+        <Link to="/contact" style={{ color: "#e0f2fe" }}>
+          Contact sales
         </Link>
         <Link to="/login" style={{ color: "#e0f2fe" }}>
           Sign in

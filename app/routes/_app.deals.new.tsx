@@ -25,7 +25,9 @@ import {
   stageLabels,
   type ClaimStatus,
 } from "~/modules/deals/schemas";
+import { leadDealPrefill } from "~/modules/leads/queries.server";
 import { countries } from "~/utils/countries";
+import { toHttpError } from "~/utils/errors.server";
 import { replyWithError } from "~/utils/forms.server";
 import { requirePermission } from "~/utils/session.server";
 
@@ -33,14 +35,18 @@ export const meta: MetaFunction = () => [{ title: "Register a deal · Channel Pa
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { ctx } = await requirePermission(request, "deals:register", context.ip);
-  const leadId = new URL(request.url).searchParams.get("leadId");
+  const search = new URL(request.url).searchParams;
+  const leadId = search.get("lead") ?? search.get("leadId");
+  // "Convert to deal registration": pre-filled from a lead the partner holds (another partner's is 404).
+  const fromLead = leadId ? await leadDealPrefill(ctx, leadId).catch(toHttpError) : null;
   return {
+    fromLead,
     products: await listActiveProducts(ctx),
     // Country names come from the server: Intl's names differ between Node and browsers (hydration).
     countryOptions: countries.map((c) => ({ value: c.code, label: c.name })),
     // One registration per page load: a double click or a resubmitted form returns the first one.
     submissionId: crypto.randomUUID(),
-    leadId: leadId && /^[0-9a-f-]{36}$/i.test(leadId) ? leadId : "",
+    leadId: fromLead?.leadId ?? "",
     dates: closeDateRange(new Date()),
   };
 }
@@ -171,7 +177,7 @@ type RegisterForm = {
 };
 
 export default function RegisterDeal() {
-  const { products, countryOptions, submissionId, leadId, dates } = useLoaderData<typeof loader>();
+  const { products, countryOptions, submissionId, leadId, dates, fromLead } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
@@ -192,9 +198,21 @@ export default function RegisterDeal() {
     defaultValue: {
       submissionId,
       leadId,
-      currency: "USD",
+      currency: fromLead?.currency || "USD",
       stage: "qualification",
-      lines: [{ productId: "", quantity: "" }],
+      lines: [{ productId: fromLead?.productId ?? "", quantity: fromLead?.quantity ?? "" }],
+      ...(fromLead
+        ? {
+            customerName: fromLead.customerName,
+            customerDomain: fromLead.customerDomain,
+            country: fromLead.country,
+            region: fromLead.region,
+            contactName: fromLead.contactName,
+            contactTitle: fromLead.contactTitle,
+            contactEmail: fromLead.contactEmail,
+            value: fromLead.value,
+          }
+        : {}),
     },
   });
   const lines = fields.lines.getFieldList();
@@ -207,6 +225,11 @@ export default function RegisterDeal() {
         <Link to="/deals">← Deal registrations</Link>
       </p>
       <h1>Register a deal</h1>
+      {fromLead ? (
+        <p className="notice" role="status">
+          From lead <Link to={`/leads/${fromLead.leadId}`}>{fromLead.leadRef}</Link>: check the details and register.
+        </p>
+      ) : null}
       <Form method="post" {...getFormProps(form)} className="card" style={{ display: "grid", gap: "1rem" }}>
         <input {...getInputProps(fields.submissionId, { type: "hidden" })} key={fields.submissionId.key} />
         <input {...getInputProps(fields.leadId, { type: "hidden" })} key={fields.leadId.key} />

@@ -4,6 +4,7 @@
  * tracking, and the sign-in / sign-out steps as a person does them.
  */
 import fs from "node:fs";
+import type { ReceivedMail, Sink } from "../support/smtp-sink";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -127,4 +128,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** Waits for a mail to `to` whose subject matches, as the relay delivered it to the sink. */
+export async function deliveredTo(sink: Sink, to: string, subject: RegExp): Promise<ReceivedMail> {
+  const match = (m: ReceivedMail) => m.envelopeTo.includes(to) && subject.test(m.subject ?? "");
+  await sink.waitFor((mails) => mails.some(match), 30_000);
+  return sink.received.find(match)!;
+}
+
+/** The first link in the mail's text part to `<baseUrl><path><token>` (the token as a regular expression). */
+export function linkIn(mail: ReceivedMail, baseUrl: string, path: string, token = "[A-Za-z0-9_-]+"): string {
+  const base = baseUrl.replace(/[.:/]/g, "\\$&");
+  const link = new RegExp(`${base}${path}${token}`).exec(mail.text ?? "")?.[0];
+  expect(link, `a ${path} link in:\n${mail.text}`).toBeDefined();
+  return link!;
 }

@@ -12,7 +12,17 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { startRelay, type Relay } from "../support/sendmail";
 import { startSink, type ReceivedMail, type Sink } from "../support/smtp-sink";
-import { DEMO_PASSWORD, pathOf, screenshot, setupE2E, signInUi, signOutUi, waitForPath } from "./helpers";
+import {
+  DEMO_PASSWORD,
+  deliveredTo,
+  linkIn,
+  pathOf,
+  screenshot,
+  setupE2E,
+  signInUi,
+  signOutUi,
+  waitForPath,
+} from "./helpers";
 
 let sink: Sink | undefined;
 let relay: Relay | undefined;
@@ -38,19 +48,8 @@ const COMPANY = {
 };
 const COLLEAGUE = "magnus.lie@fjord-relay.test";
 
-/** Waits for a mail to `to` whose subject matches, as the relay delivered it. */
-async function delivered(to: string, subject: RegExp): Promise<ReceivedMail> {
-  const match = (m: ReceivedMail) => m.envelopeTo.includes(to) && subject.test(m.subject ?? "");
-  await sink!.waitFor((mails) => mails.some(match), 30_000);
-  return sink!.received.find(match)!;
-}
-
-function linkIn(mail: ReceivedMail, path: string): string {
-  const base = e2e.server.url.replace(/[.:/]/g, "\\$&");
-  const link = new RegExp(`${base}${path}[A-Za-z0-9_-]+`).exec(mail.text ?? "")?.[0];
-  expect(link, `a ${path} link in:\n${mail.text}`).toBeDefined();
-  return link!;
-}
+const delivered = (to: string, subject: RegExp) => deliveredTo(sink!, to, subject);
+const linkTo = (mail: ReceivedMail, path: string) => linkIn(mail, e2e.server.url, path);
 
 describe("onboarding a new partner", () => {
   it("goes from the application to an active partner that invites its staff", async () => {
@@ -82,7 +81,7 @@ describe("onboarding a new partner", () => {
 
     // The confirmation reached the applicant through the relay, with a working status link.
     const confirmation = await delivered(COMPANY.email, /received the partner application/);
-    const statusLink = linkIn(confirmation, "/apply/status/");
+    const statusLink = linkTo(confirmation, "/apply/status/");
     await page.goto(statusLink);
     expect(await page.locator("main").textContent()).toContain(COMPANY.name);
 
@@ -104,7 +103,7 @@ describe("onboarding a new partner", () => {
 
     // 3. The partner admin opens the invitation from the delivered mail and sets a password.
     const welcome = await delivered(COMPANY.email, /Welcome to the partner programme/);
-    const invitation = linkIn(welcome, "/invitations/");
+    const invitation = linkTo(welcome, "/invitations/");
     await page.goto(invitation);
     await page.getByRole("heading", { name: `Join ${COMPANY.name}` }).waitFor();
     await page.getByLabel("Your name").fill(COMPANY.contact);

@@ -36,6 +36,7 @@ export function openApiDocument(serverUrl: string) {
       schemas: {
         Error: error,
         Scope: { type: "string", enum: [...apiKeyScopes] },
+        Lead: leadComponent(),
         Me: {
           type: "object",
           required: ["partner", "scopes"],
@@ -45,7 +46,11 @@ export function openApiDocument(serverUrl: string) {
                 {
                   type: "object",
                   required: ["id", "name", "slug"],
-                  properties: { id: { type: "string", format: "uuid" }, name: { type: "string" }, slug: { type: "string" } },
+                  properties: {
+                    id: { type: "string", format: "uuid" },
+                    name: { type: "string" },
+                    slug: { type: "string" },
+                  },
                 },
                 { type: "null", description: "A vendor key" },
               ],
@@ -61,7 +66,10 @@ export function openApiDocument(serverUrl: string) {
           operationId: "getMe",
           summary: "The partner and scopes of the calling key",
           responses: {
-            "200": { description: "The key's partner and scopes", content: { "application/json": { schema: { $ref: "#/components/schemas/Me" } } } },
+            "200": {
+              description: "The key's partner and scopes",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/Me" } } },
+            },
             "401": errorResponse("No key, or a key that is unknown or revoked"),
           },
         },
@@ -70,6 +78,8 @@ export function openApiDocument(serverUrl: string) {
       ...dealRegistrationPaths(errorResponse),
       // --- Deal review decisions (vendor keys) -------------------------------------------------------------------
       ...dealDecisionPaths(errorResponse),
+      // --- Lead sharing (partner keys answer and work leads; vendor keys create them) ----------------------------
+      ...leadPaths(errorResponse),
     },
   };
 }
@@ -428,6 +438,296 @@ function dealRegistrationPaths(errorResponse: (description: string) => object) {
           "400": errorResponse("Bad input (`fields` names each problem)"),
           ...common,
           "403": errorResponse("Not a partner key, or the key lacks deals:read and deals:write"),
+        },
+      },
+    },
+  };
+}
+
+const leadCurrencies = ["USD", "EUR", "JPY", "AUD"];
+const leadMoney = {
+  type: ["string", "null"],
+  pattern: "^\\d+(\\.\\d{1,2})?$",
+  description: "A decimal string in the currency (JPY: whole yen)",
+};
+
+/** A lead as the partner API shows it (components.schemas.Lead). */
+function leadComponent() {
+  const uuid = { type: "string", format: "uuid" };
+  const currencies = leadCurrencies;
+  const money = leadMoney;
+  const statuses = [
+    "new",
+    "held",
+    "offered",
+    "accepted",
+    "contacted",
+    "meeting",
+    "qualified",
+    "proposal",
+    "won",
+    "lost",
+  ];
+  return {
+    type: "object",
+    required: ["id", "ref", "status", "companyName", "contact", "country"],
+    properties: {
+      id: uuid,
+      ref: { type: "string", examples: ["L-000123"] },
+      status: { type: "string", enum: statuses },
+      companyName: { type: "string" },
+      companyDomain: { type: ["string", "null"] },
+      contact: {
+        type: "object",
+        description: "Email and phone are null while the lead is only offered: accept it to see them",
+        properties: {
+          name: { type: "string" },
+          title: { type: ["string", "null"] },
+          email: { type: ["string", "null"] },
+          phone: { type: ["string", "null"] },
+        },
+      },
+      country: { type: "string", description: "ISO 3166-1 alpha-2" },
+      region: { type: ["string", "null"], description: "ISO 3166-2 subdivision" },
+      product: { type: ["object", "null"], properties: { id: uuid, name: { type: ["string", "null"] } } },
+      seats: { type: ["integer", "null"] },
+      estimatedValue: money,
+      currency: { type: ["string", "null"], enum: [...currencies, null] },
+      message: { type: ["string", "null"] },
+      acceptBy: { type: ["string", "null"], format: "date-time", description: "Offered leads: answer before this" },
+      acceptedAt: { type: ["string", "null"], format: "date-time" },
+      nextStepDate: { type: ["string", "null"], format: "date" },
+      nextStep: { type: ["string", "null"] },
+      wonValue: money,
+      wonCurrency: { type: ["string", "null"], enum: [...currencies, null] },
+      lostReason: { type: ["string", "null"] },
+      closedAt: { type: ["string", "null"], format: "date-time" },
+      dealId: { type: ["string", "null"], format: "uuid", description: "The deal registration it was converted into" },
+      createdAt: { type: "string", format: "date-time" },
+      updatedAt: { type: "string", format: "date-time" },
+    },
+  };
+}
+
+/** GET/POST /leads, GET/PATCH /leads/{leadId}, POST /leads/{leadId}/accept and /decline. */
+function leadPaths(errorResponse: (description: string) => object) {
+  const uuid = { type: "string", format: "uuid" };
+  const json = (schema: object) => ({ "application/json": { schema } });
+  const currencies = leadCurrencies;
+  const money = leadMoney;
+  const createdLead = {
+    allOf: [
+      { $ref: "#/components/schemas/Lead" },
+      {
+        type: "object",
+        properties: {
+          partner: { type: ["object", "null"], properties: { id: uuid, name: { type: "string" } } },
+          needsAttention: { type: "boolean" },
+          duplicateOf: {
+            type: "array",
+            items: { type: "object", properties: { id: uuid, ref: { type: "string" } } },
+          },
+          routing: {
+            type: ["object", "null"],
+            properties: { outcome: { type: "string", enum: ["offered", "no_partner", "skipped"] } },
+          },
+        },
+      },
+    ],
+  };
+  const newLead = {
+    type: "object",
+    required: ["companyName", "contactName", "contactEmail", "country"],
+    properties: {
+      companyName: { type: "string", maxLength: 200 },
+      website: { type: ["string", "null"] },
+      contactName: { type: "string" },
+      contactEmail: { type: "string", format: "email" },
+      contactPhone: { type: ["string", "null"] },
+      contactTitle: { type: ["string", "null"] },
+      country: { type: "string", pattern: "^[A-Z]{2}$" },
+      region: { type: ["string", "null"] },
+      product: { type: ["string", "null"], description: "A product id or SKU" },
+      seats: { type: ["integer", "null"], minimum: 1 },
+      estimatedValue: money,
+      currency: { type: ["string", "null"], enum: [...currencies, null] },
+      message: { type: ["string", "null"], maxLength: 5000 },
+      allowDuplicate: { type: "boolean", description: "Create it although it looks like an open lead" },
+      route: { type: "boolean", default: true, description: "Route the lead to a partner at once" },
+    },
+  };
+  const leadId = { name: "leadId", in: "path", required: true, schema: uuid };
+  const common = {
+    "401": errorResponse("No key, or a key that is unknown or revoked"),
+  };
+  return {
+    "/leads": {
+      get: {
+        operationId: "listLeads",
+        summary: "The partner's offered and working leads (partner keys with leads:read)",
+        description: "Offers waiting for an answer first (soonest accept-by first), then leads being worked.",
+        parameters: [
+          {
+            name: "status",
+            in: "query",
+            schema: {
+              type: "string",
+              enum: ["open", "offered", "working", "accepted", "contacted", "meeting", "qualified", "proposal"],
+              default: "open",
+            },
+          },
+          {
+            name: "q",
+            in: "query",
+            schema: { type: "string", maxLength: 100 },
+            description: "Company, domain or contact",
+          },
+          { name: "page", in: "query", schema: { type: "integer", minimum: 1, default: 1 } },
+          { name: "pageSize", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 25 } },
+        ],
+        responses: {
+          "200": {
+            description: "One page of leads",
+            content: json({
+              type: "object",
+              required: ["leads", "page", "pageSize", "total"],
+              properties: {
+                leads: { type: "array", items: { $ref: "#/components/schemas/Lead" } },
+                page: { type: "integer" },
+                pageSize: { type: "integer" },
+                total: { type: "integer" },
+              },
+            }),
+          },
+          "400": errorResponse("A bad filter (`fields` names it)"),
+          ...common,
+          "403": errorResponse("Not a partner key, or the key lacks leads:read"),
+        },
+      },
+      post: {
+        operationId: "createLead",
+        summary: "Create a lead (vendor keys with leads:write)",
+        description:
+          "For the vendor's website and marketing tools. The lead is routed to a partner at once unless `route` is " +
+          "false. A lead that looks like an open one (same contact email or company domain) is 409 unless " +
+          "`allowDuplicate` is true. Send an `Idempotency-Key` to make retries safe: the same key returns the same lead (200).",
+        parameters: [
+          {
+            name: "Idempotency-Key",
+            in: "header",
+            required: false,
+            schema: { type: "string", minLength: 1, maxLength: 200 },
+          },
+        ],
+        requestBody: { required: true, content: json(newLead) },
+        responses: {
+          "201": { description: "Created (Location: /api/v1/leads/{id})", content: json(createdLead) },
+          "200": {
+            description: "A retry with an Idempotency-Key already used: the same lead",
+            content: json(createdLead),
+          },
+          "400": errorResponse("Bad input: `fields` names each problem"),
+          ...common,
+          "403": errorResponse("A partner key, or the key lacks leads:write"),
+          "409": errorResponse("Possible duplicate of an open lead (the message names it)"),
+        },
+      },
+    },
+    "/leads/{leadId}": {
+      get: {
+        operationId: "getLead",
+        summary: "One of the partner's leads",
+        parameters: [leadId],
+        responses: {
+          "200": { description: "The lead", content: json({ $ref: "#/components/schemas/Lead" }) },
+          ...common,
+          "403": errorResponse("The key lacks leads:read"),
+          "404": errorResponse(
+            "No such lead, another partner's, or one that left the partner (declined, expired, recalled)",
+          ),
+        },
+      },
+      patch: {
+        operationId: "updateLead",
+        summary: "Work an accepted lead: status, next step, note",
+        description:
+          "Won needs `wonValue` and `currency`; lost needs `lostReason`. A won or lost lead keeps its status (a note can " +
+          "still be added). `nextStepDate` and `nextStep` null clear them.",
+        parameters: [leadId],
+        requestBody: {
+          required: true,
+          content: json({
+            type: "object",
+            properties: {
+              status: { type: "string", enum: ["contacted", "meeting", "qualified", "proposal", "won", "lost"] },
+              wonValue: money,
+              currency: { type: "string", enum: currencies },
+              lostReason: { type: "string", maxLength: 2000 },
+              nextStepDate: { type: ["string", "null"], format: "date" },
+              nextStep: { type: ["string", "null"], maxLength: 500 },
+              note: { type: "string", maxLength: 4000 },
+            },
+          }),
+        },
+        responses: {
+          "200": { description: "The lead as it is now", content: json({ $ref: "#/components/schemas/Lead" }) },
+          "400": errorResponse("Bad input (`fields` names each problem)"),
+          ...common,
+          "403": errorResponse("Not a partner key, or the key lacks leads:write"),
+          "404": errorResponse("No such lead, or not the partner's"),
+          "422": errorResponse("Not accepted yet, or closed"),
+        },
+      },
+    },
+    "/leads/{leadId}/accept": {
+      post: {
+        operationId: "acceptLead",
+        summary: "Accept a lead offered to the partner",
+        description: "Exactly one answer per offer: a second answer (or one racing it) is 409 saying what happened.",
+        parameters: [leadId],
+        responses: {
+          "200": {
+            description: "Accepted: the lead with the contact's details",
+            content: json({ $ref: "#/components/schemas/Lead" }),
+          },
+          ...common,
+          "403": errorResponse("Not a partner key, or the key lacks leads:write"),
+          "404": errorResponse("Not offered to the partner (another partner's, expired or recalled)"),
+          "409": errorResponse("Already answered (accepted or declined, by whom and when)"),
+          "422": errorResponse("The time to accept has ended"),
+        },
+      },
+    },
+    "/leads/{leadId}/decline": {
+      post: {
+        operationId: "declineLead",
+        summary: "Decline a lead offered to the partner",
+        description: "The lead leaves the partner at once (404 from then on) and is offered to another partner.",
+        parameters: [leadId],
+        requestBody: {
+          required: true,
+          content: json({
+            type: "object",
+            required: ["reason"],
+            properties: {
+              reason: { type: "string", enum: ["no_capacity", "outside_territory", "not_qualified", "other"] },
+              note: { type: ["string", "null"], maxLength: 2000, description: "Required when the reason is other" },
+            },
+          }),
+        },
+        responses: {
+          "200": {
+            description: "Declined",
+            content: json({
+              type: "object",
+              properties: { id: uuid, ref: { type: "string" }, declined: { type: "boolean", const: true } },
+            }),
+          },
+          "400": errorResponse("No reason, or other without a note"),
+          ...common,
+          "403": errorResponse("Not a partner key, or the key lacks leads:write"),
+          "404": errorResponse("Not offered to the partner"),
+          "409": errorResponse("Already answered"),
         },
       },
     },

@@ -30,6 +30,7 @@ import {
   type RegisterDealInput,
 } from "./schemas";
 import { partnerScope, scopeWhere } from "~/modules/partners/scope.server";
+import { lockLeadForDeal, markLeadConverted } from "~/modules/leads/work.server";
 
 /** The same partner registered this customer already: refused, pointing to the existing registration. */
 export class DuplicateDealError extends ConflictError {
@@ -106,6 +107,8 @@ export async function registerDeal(ctx: Ctx, raw: unknown, opts: RegisterOptions
         const earlier = await findByKey(tx, partnerId, key);
         if (earlier) return { deal: earlier, created: false, claim: null };
       }
+      // Converting a lead: it must be one this partner holds and works (else a field error on leadId).
+      const lead = input.leadId ? await lockLeadForDeal(tx, partnerId, input.leadId) : null;
       const threshold = nameThreshold();
       const scored = scoreCandidates(q, await findCandidates(tx, q, threshold), threshold);
       const duplicate = scored.find((c) => c.partnerId === partnerId && isDuplicateOf(c, threshold));
@@ -162,6 +165,7 @@ export async function registerDeal(ctx: Ctx, raw: unknown, opts: RegisterOptions
                                    then ${now.toISOString()}::timestamptz else updated_at end
            where id = ${other.dealId}`);
       }
+      if (lead) await markLeadConverted(tx, lead, id, ctx.actor.label, now);
       await tx.insert(dealEvents).values({
         dealId: id,
         partnerId,

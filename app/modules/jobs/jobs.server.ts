@@ -7,6 +7,8 @@ import { raiseCriticalAlerts } from "~/modules/mail/admin.server";
 import { deliverySettings, transportsFromEnv } from "~/modules/mail/config.server";
 import { deliverDue } from "~/modules/mail/deliver.server";
 import { runDealProtectionExpiry } from "~/modules/deals/expiry.server";
+import { processLeadImports } from "~/modules/leads/import.server";
+import { expireOverdueOffers, sendOfferReminders } from "~/modules/leads/offers.server";
 import { sendAgreementReminders } from "~/modules/onboarding/agreements.server";
 import { runCertificationExpiry } from "~/modules/training/expiry.server";
 import { env } from "~/utils/env.server";
@@ -15,13 +17,18 @@ import { env } from "~/utils/env.server";
 const AGREEMENT_REMINDERS_EVERY_MS = 60 * 60_000;
 /** How often certifications are looked at for expiry and reminders (daily rules; each stage is queued once). */
 const CERTIFICATION_EXPIRY_EVERY_MS = 60 * 60_000;
+/** How often lead offers are looked at for their accept-by time and half-time reminder. */
+const LEAD_SLA_EVERY_MS = 60_000;
+/** How often queued lead imports are looked for (an import runs to its end in the lead loop, apart from mail). */
+const LEAD_IMPORTS_EVERY_MS = 1_000;
 /** How often approved deals are looked at for protection warnings and expiry (each warning is queued once). */
 const DEAL_PROTECTION_EVERY_MS = 60 * 60_000;
 
 /**
  * The background jobs of one process: mail delivery, critical-mail alerts,
  * programme agreement reminders, certification expiry and its reminders, deal
- * protection warnings and expiry, and housekeeping. Any number of processes
+ * protection warnings and expiry, lead offer SLA (expiry, re-routing,
+ * reminders), CSV lead imports, and housekeeping. Any number of processes
  * may run them against one PostgreSQL (work is claimed with SKIP LOCKED and
  * leases; reminders are deduplicated by their outbox key; a certification or a
  * deal is expired by a conditional UPDATE, so only one process mails about
@@ -93,12 +100,44 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
     current = tick();
   };
   timer = setTimeout(run, 10);
+
+  // Leads run in their own loop: a 50,000-row import must not hold up the mail.
+  let leadTimer: NodeJS.Timeout | undefined;
+  let leadCurrent: Promise<void> | undefined;
+  let lastLeadSla = 0;
+  const leadTick = async () => {
+    try {
+      const now = Date.now();
+      if (now - lastLeadSla > LEAD_SLA_EVERY_MS) {
+        lastLeadSla = now;
+        const expiry = await expireOverdueOffers(db, new Date());
+        if (expiry.expired) {
+          log(
+            `[jobs] lead offers expired: ${expiry.expired} (re-offered ${expiry.reoffered}, back to the vendor ${expiry.toVendor})`,
+          );
+        }
+        const reminders = await sendOfferReminders(db, new Date());
+        if (reminders.reminded) log(`[jobs] lead offer reminders: ${reminders.reminded}`);
+      }
+      const imported = await processLeadImports(db, new Date());
+      if (imported) log(`[jobs] lead import ${imported.importId}: ${imported.status}, ${imported.processedRows} rows`);
+    } catch (err) {
+      log(`[jobs] leads: ${(err as Error).message}`);
+    }
+    if (!stopped) leadTimer = setTimeout(leadRun, Math.min(LEAD_IMPORTS_EVERY_MS, pollMs));
+  };
+  const leadRun = () => {
+    leadCurrent = leadTick();
+  };
+  leadTimer = setTimeout(leadRun, 20);
   log(
     `[jobs] running (mail via ${transports.primary.name}${transports.fallback ? `, failover to ${transports.fallback.name}` : ""})`,
   );
   return async () => {
     stopped = true;
     if (timer) clearTimeout(timer);
+    if (leadTimer) clearTimeout(leadTimer);
+    await leadCurrent;
     await current; // the drain loop stops after the batch in hand
     transports.primary.close();
     transports.fallback?.close();

@@ -62,13 +62,12 @@ export function acceptanceDeadline(a: Pick<CurrentAgreement, "effectiveAt" | "gr
   return new Date(a.effectiveAt.getTime() + a.graceDays * DAY_MS);
 }
 
+/** Sequential on purpose: callers pass a transaction too, and one connection runs one query at a time. */
 export async function agreementStanding(db: Db, partnerId: string, now: Date): Promise<AgreementStanding> {
-  const [current, [partner]] = await Promise.all([
-    currentAgreement(db, now),
-    db
-      .select({ agreementVersion: partners.agreementVersion })
-      .from(partners)
-      .where(and(eq(partners.id, partnerId))),
-  ]);
+  const current = await currentAgreement(db, now);
+  const [partner] = await db
+    .select({ agreementVersion: partners.agreementVersion })
+    .from(partners)
+    .where(and(eq(partners.id, partnerId)));
   return standingOf(current, partner?.agreementVersion ?? null, now);
 }

@@ -1,0 +1,1099 @@
+/**
+ * Routing leads to partners: the per-lead path (routeLeadInTx / routeLead),
+ * bulk routing (routeLeads) and the channel manager's manual actions (route
+ * manually, override, hold, release, recall).
+ *
+ * Every writer of offers takes one transaction-level advisory lock
+ * (ROUTING_LOCK) before it reads partners' open-lead counts, so capacity holds
+ * however many routings run at once. Lock order: the lead row(s) first, then
+ * the advisory lock (offers.server.ts locks the lead before it re-routes);
+ * bulk routing takes the advisory lock first and its lead rows with SKIP
+ * LOCKED, so it never waits on a lead someone else is changing.
+ *
+ * The engine's rules are pure (routing.ts); this file loads the facts and
+ * writes the outcome. Both paths share the writer (writePlans), which uses
+ * multi-row INSERTs and one UPDATE … FROM (VALUES …): bulk routing decides a
+ * chunk of leads in memory over facts loaded once and writes the chunk with a
+ * handful of statements. What stays per offer is the mail: one rendered
+ * "lead-offer" per recipient (enqueueMail).
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { and, arrayOverlaps, count, eq, inArray, isNull, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "~db/client";
+import {
+  certifications,
+  leadOffers,
+  leads,
+  mailOptOuts,
+  partnerLeadSettings,
+  partners,
+  products,
+  users,
+  type RoutingCandidateJson,
+  type RoutingRulesJson,
+} from "~db/schema";
+import { recordAudit } from "~/modules/audit/record.server";
+import { nowOf, type Ctx } from "~/modules/auth/actor";
+import { enqueueMail } from "~/modules/mail/enqueue.server";
+import type { Recipient } from "~/modules/mail/transports.server";
+import { currentAgreement, standingOf } from "~/modules/onboarding/agreement-standing.server";
+import { countryName } from "~/utils/countries";
+import { appUrl } from "~/utils/env.server";
+import { ForbiddenError, NotFoundError, RuleError, ValidationError } from "~/utils/errors.server";
+import { fieldErrorsOf } from "~/utils/field-errors";
+import { can } from "~/utils/permissions";
+import { formatInZone, offerDeadlines, partnerTimeZone, type WorkCalendar } from "./business-hours";
+import { recordLeadEvent } from "./events.server";
+import { offerLinks, offerRecipients } from "./offer-links.server";
+import {
+  decide,
+  exclusions,
+  requirementsFor,
+  scorePartner,
+  servingAreas,
+  type PartnerFacts,
+  type RoutingDecisionResult,
+  type Tier,
+} from "./routing";
+import { currentRules, holidaysByCountry } from "./rules.server";
+import { partnerLeadStats } from "./stats.server";
+import { CAPACITY_STATUSES, leadRef } from "./status";
+
+export type RouteOutcome =
+  | { kind: "offered"; leadId: string; partnerId: string; offerId: string; decisionId: string }
+  | { kind: "no_partner"; leadId: string; decisionId: string }
+  | { kind: "skipped"; leadId: string; reason: string };
+
+type Mode = "auto" | "bulk" | "manual" | "override" | "job";
+
+/** The one advisory lock every offer-making transaction takes (a fixed key). */
+export const ROUTING_LOCK = 7_700_701;
+const lockRouting = (tx: Db) => tx.execute(sql`select pg_advisory_xact_lock(${ROUTING_LOCK})`);
+
+/** Partners the engine considers (others are neither listed nor counted). */
+const KNOWN_STATUSES = ["approved", "active", "suspended"] as const;
+/** Stats used for scoring cover the last year. */
+const STATS_WINDOW_MS = 365 * 86_400_000;
+export const BULK_CHUNK = 1000;
+
+export function assertDistributor(ctx: Ctx): void {
+  if (ctx.actor.partnerId || !can(ctx.actor.role, "leads:distribute")) throw new ForbiddenError();
+}
+
+// ---------------------------------------------------------------------------
+// Facts.
+
+interface RoutingPartner extends PartnerFacts {
+  calendar: WorkCalendar;
+}
+
+interface LeadRow {
+  id: string;
+  number: number;
+  status: string;
+  country: string;
+  region: string | null;
+  productId: string | null;
+  offerCount: number;
+  companyName: string;
+  message: string | null;
+  seats: number | null;
+}
+
+interface World {
+  now: Date;
+  version: number;
+  rules: RoutingRulesJson;
+  partners: RoutingPartner[];
+  byId: Map<string, RoutingPartner>;
+  /** Partners by territory code (bulk: pick a lead's candidates without scanning all). */
+  byTerritory: Map<string, RoutingPartner[]>;
+  /** All partners the engine considers, loaded or not (for the territory count). */
+  total: number;
+  productNames: Map<string, string>;
+}
+
+function ruleCourseKeys(rules: RoutingRulesJson): string[] {
+  return [
+    ...new Set(
+      [rules.requiredCertification, ...rules.productRules.map((r) => r.certification)].filter((c): c is string => !!c),
+    ),
+  ];
+}
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * Loads what routing needs to know about partners: all the partners the
+ * engine considers, or only those whose territories overlap `areas`.
+ * Static facts only; open-lead counts come from loadOpenLeads (under the lock).
+ */
+async function loadWorld(
+  tx: Db,
+  now: Date,
+  rulesRow: { version: number; rules: RoutingRulesJson },
+  filter: { areas?: string[]; partnerIds?: string[] } = {},
+): Promise<World> {
+  const { rules } = rulesRow;
+  const { areas, partnerIds } = filter;
+  const filtered = !!(areas || partnerIds);
+  const statusIn = inArray(partners.status, [...KNOWN_STATUSES]);
+  // Sequential queries: a transaction is one connection.
+  const rows = await tx
+    .select({
+      id: partners.id,
+      name: partners.name,
+      status: partners.status,
+      agreementVersion: partners.agreementVersion,
+      country: partners.country,
+      region: partners.region,
+      timeZone: partners.timeZone,
+      territories: partners.territories,
+      specializations: partners.specializations,
+      tier: partners.tier,
+      capacity: partnerLeadSettings.capacity,
+      paused: partnerLeadSettings.paused,
+    })
+    .from(partners)
+    .leftJoin(partnerLeadSettings, eq(partnerLeadSettings.partnerId, partners.id))
+    .where(
+      and(
+        statusIn,
+        areas ? arrayOverlaps(partners.territories, areas) : undefined,
+        partnerIds ? inArray(partners.id, partnerIds) : undefined,
+      ),
+    );
+  const totalRow = filtered ? await tx.select({ n: count() }).from(partners).where(statusIn) : null;
+  const agreement = await currentAgreement(tx, now);
+  const productRows = await tx.select({ id: products.id, name: products.name }).from(products);
+  const ids = rows.map((r) => r.id);
+  const courseKeys = ruleCourseKeys(rules);
+  const certRows =
+    courseKeys.length > 0 && ids.length > 0
+      ? await tx
+          .selectDistinct({ partnerId: certifications.partnerId, courseKey: certifications.courseKey })
+          .from(certifications)
+          .where(
+            and(
+              eq(certifications.status, "active"),
+              sql`${certifications.expiresAt} > ${now.toISOString()}::timestamptz`,
+              inArray(certifications.courseKey, courseKeys),
+              filtered ? inArray(certifications.partnerId, ids) : undefined,
+            ),
+          )
+      : [];
+  const stats = await partnerLeadStats(tx, {
+    partnerIds: filtered ? ids : undefined,
+    since: new Date(now.getTime() - STATS_WINDOW_MS),
+  });
+  const holidays = await holidaysByCountry(
+    tx,
+    [...new Set(rows.map((r) => r.country))],
+    isoDay(new Date(now.getTime() - 2 * 86_400_000)),
+    isoDay(new Date(now.getTime() + 120 * 86_400_000)),
+  );
+  const certs = new Map<string, Set<string>>();
+  for (const c of certRows) {
+    let s = certs.get(c.partnerId);
+    if (!s) certs.set(c.partnerId, (s = new Set()));
+    s.add(c.courseKey);
+  }
+  const none = new Set<string>();
+  const list: RoutingPartner[] = rows.map((r) => {
+    const st = stats.get(r.id);
+    return {
+      id: r.id,
+      name: r.name,
+      status: r.status,
+      agreementCurrent: standingOf(agreement, r.agreementVersion, now).state !== "required",
+      paused: r.paused ?? false,
+      territories: r.territories,
+      specializations: r.specializations,
+      tier: r.tier as Tier,
+      certifications: certs.get(r.id) ?? none,
+      capacity: r.capacity ?? rules.defaultCapacity,
+      openLeads: 0,
+      acceptanceRate: st?.acceptanceRate ?? null,
+      medianHoursToAccept: st?.medianHoursToAccept ?? null,
+      winRate: st?.winRate ?? null,
+      calendar: {
+        timeZone: partnerTimeZone({ timeZone: r.timeZone, country: r.country, region: r.region }),
+        startHour: rules.workdayStartHour,
+        endHour: rules.workdayEndHour,
+        holidays: holidays.get(r.country) ?? none,
+      },
+    };
+  });
+  const byTerritory = new Map<string, RoutingPartner[]>();
+  for (const p of list) {
+    for (const t of new Set(p.territories)) {
+      let l = byTerritory.get(t);
+      if (!l) byTerritory.set(t, (l = []));
+      l.push(p);
+    }
+  }
+  return {
+    now,
+    version: rulesRow.version,
+    rules,
+    partners: list,
+    byId: new Map(list.map((p) => [p.id, p])),
+    byTerritory,
+    total: totalRow ? (totalRow[0]?.n ?? 0) : list.length,
+    productNames: new Map(productRows.map((p) => [p.id, p.name])),
+  };
+}
+
+/** Open (offered + working) leads per partner, read under the routing lock. */
+async function loadOpenLeads(tx: Db, world: World, partnerIds?: string[]): Promise<void> {
+  if (partnerIds && partnerIds.length === 0) return;
+  const rows = await tx
+    .select({ partnerId: leads.partnerId, n: count() })
+    .from(leads)
+    .where(
+      and(
+        inArray(leads.status, [...CAPACITY_STATUSES]),
+        partnerIds ? inArray(leads.partnerId, partnerIds) : sql`${leads.partnerId} is not null`,
+      ),
+    )
+    .groupBy(leads.partnerId);
+  for (const p of world.partners) p.openLeads = 0;
+  for (const r of rows) {
+    const p = r.partnerId ? world.byId.get(r.partnerId) : undefined;
+    if (p) p.openLeads = r.n;
+  }
+}
+
+const leadColumns = {
+  id: leads.id,
+  number: leads.number,
+  status: leads.status,
+  country: leads.country,
+  region: leads.region,
+  productId: leads.productId,
+  offerCount: leads.offerCount,
+  companyName: leads.companyName,
+  message: leads.message,
+  seats: leads.seats,
+};
+
+/** Earlier offers of these leads: who was offered each (any outcome) and whether one is pending. */
+async function loadOfferHistory(tx: Db, leadIds: string[]) {
+  const rows = leadIds.length
+    ? await tx
+        .select({ leadId: leadOffers.leadId, partnerId: leadOffers.partnerId, outcome: leadOffers.outcome })
+        .from(leadOffers)
+        .where(inArray(leadOffers.leadId, leadIds))
+    : [];
+  const byLead = new Map<string, { partners: Set<string>; pending: boolean }>();
+  for (const r of rows) {
+    let h = byLead.get(r.leadId);
+    if (!h) byLead.set(r.leadId, (h = { partners: new Set(), pending: false }));
+    h.partners.add(r.partnerId);
+    if (r.outcome === null) h.pending = true;
+  }
+  return byLead;
+}
+
+// ---------------------------------------------------------------------------
+// Planning.
+
+interface Plan {
+  lead: LeadRow;
+  decisionId: string;
+  mode: Mode;
+  seed: string;
+  decision: Pick<RoutingDecisionResult, "candidates" | "excludedCounts" | "summary">;
+  /** Set when the lead is offered. */
+  offer?: { id: string; partner: RoutingPartner; acceptBy: Date; remindAt: Date };
+  /** Set when the lead stays with (or returns to) the vendor. */
+  attention?: string;
+  /** Extra vendor-only event note (manual routing's reason). */
+  auditAction: string;
+  /** The pending offer recalled first (override). */
+  recalled?: { offerId: string; partnerId: string };
+}
+
+const newSeed = () => randomBytes(8).toString("hex");
+
+function skipReason(status: string, pending: boolean): string | null {
+  if (status === "held") return "the lead is held";
+  if (status === "won" || status === "lost") return "the lead is closed";
+  if (status !== "new" || pending) return "the lead is already with a partner";
+  return null;
+}
+
+function candidatesFor(world: World, areas: ReadonlySet<string>): RoutingPartner[] {
+  const seen = new Set<RoutingPartner>();
+  for (const a of areas) for (const p of world.byTerritory.get(a) ?? []) seen.add(p);
+  return [...seen];
+}
+
+/** Within a bulk run every offer starts at the same moment: one SLA computation per partner and world. */
+const deadlineCache = new WeakMap<World, Map<string, { acceptBy: Date; remindAt: Date }>>();
+function deadlinesFor(world: World, p: RoutingPartner) {
+  let perWorld = deadlineCache.get(world);
+  if (!perWorld) deadlineCache.set(world, (perWorld = new Map()));
+  let d = perWorld.get(p.id);
+  if (!d) {
+    d = offerDeadlines(world.now, world.rules.slaBusinessDays, p.calendar);
+    perWorld.set(p.id, d);
+  }
+  return d;
+}
+
+/** The engine's plan for one routable lead (mutates the chosen partner's open-lead count). */
+function planLead(world: World, lead: LeadRow, offered: ReadonlySet<string>, mode: Mode, seed: string): Plan {
+  const decisionId = randomUUID();
+  const made = Math.max(lead.offerCount, offered.size);
+  if (made >= world.rules.maxOffers) {
+    const reason = `offered to ${made} partner${made === 1 ? "" : "s"} without acceptance`;
+    return {
+      lead,
+      decisionId,
+      mode,
+      seed,
+      decision: { candidates: [], excludedCounts: {}, summary: `Returned to the vendor: ${reason}.` },
+      attention: reason,
+      auditAction: "lead.unroutable",
+    };
+  }
+  const facts = {
+    id: lead.id,
+    country: lead.country,
+    region: lead.region,
+    productId: lead.productId,
+    previouslyOffered: offered,
+  };
+  const areas = servingAreas(facts, world.rules);
+  const inside = candidatesFor(world, areas);
+  const result = decide(facts, inside, world.rules, seed, {
+    areas,
+    outsideTerritory: world.total - inside.length,
+  });
+  const base = { lead, decisionId, mode, seed, decision: result };
+  if (!result.chosenPartnerId) {
+    return { ...base, attention: result.summary.replace(/\.$/, ""), auditAction: "lead.unroutable" };
+  }
+  const partner = world.byId.get(result.chosenPartnerId)!;
+  partner.openLeads += 1;
+  return {
+    ...base,
+    offer: { id: randomUUID(), partner, ...deadlinesFor(world, partner) },
+    auditAction: "lead.offered",
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Writing.
+
+function location(lead: Pick<LeadRow, "country" | "region">): string {
+  return countryName(lead.country) + (lead.region ? ` (${lead.region})` : "");
+}
+
+function interest(world: World, lead: LeadRow): string {
+  const product = lead.productId ? world.productNames.get(lead.productId) : undefined;
+  return [product, lead.seats ? `${lead.seats} seats` : null].filter(Boolean).join(", ");
+}
+
+/** Active vendor admins and channel managers who did not turn lead-attention mails off. */
+async function vendorRecipients(tx: Db): Promise<Recipient[]> {
+  const rows = await tx
+    .select({ id: users.id, email: users.email, name: users.name, off: mailOptOuts.userId })
+    .from(users)
+    .leftJoin(mailOptOuts, and(eq(mailOptOuts.userId, users.id), eq(mailOptOuts.template, "lead-attention")))
+    .where(and(inArray(users.role, ["vendor_admin", "channel_manager"]), eq(users.status, "active")))
+    .orderBy(users.email);
+  return rows.filter((r) => !r.off).map((r) => ({ address: r.email, name: r.name }));
+}
+
+export interface RouteTimings {
+  loadMs: number;
+  decideMs: number;
+  writeMs: number;
+  mailMs: number;
+  mails: number;
+}
+
+/**
+ * Writes a set of plans in the caller's transaction: decisions, offers, the
+ * leads, events, audit rows (multi-row statements) and the mails. With
+ * `summaryMail`, leads left with the vendor are told in one mail per call
+ * instead of one per lead.
+ */
+async function writePlans(
+  tx: Db,
+  ctx: Ctx,
+  world: World,
+  plans: Plan[],
+  opts: { summaryMail: boolean; timings?: RouteTimings },
+): Promise<void> {
+  if (plans.length === 0) return;
+  const now = world.now;
+  const actor = ctx.actor;
+  const t0 = performance.now();
+  const at = now.toISOString();
+  await insertRows(
+    tx,
+    "routing_decisions",
+    {
+      id: "uuid",
+      lead_id: "uuid",
+      at: "timestamptz",
+      mode: "routing_mode",
+      decided_by: "uuid",
+      rules_version: "int",
+      seed: "text",
+      chosen_partner_id: "uuid",
+      candidates: "jsonb",
+      excluded_counts: "jsonb",
+      summary: "text",
+    },
+    plans.map((p) => ({
+      id: p.decisionId,
+      lead_id: p.lead.id,
+      at,
+      mode: p.mode,
+      decided_by: actor.userId,
+      rules_version: world.version,
+      seed: p.seed,
+      chosen_partner_id: p.offer?.partner.id ?? null,
+      candidates: p.decision.candidates,
+      excluded_counts: p.decision.excludedCounts,
+      summary: p.decision.summary,
+    })),
+  );
+  const offered = plans.filter((p) => p.offer);
+  await insertRows(
+    tx,
+    "lead_offers",
+    {
+      id: "uuid",
+      lead_id: "uuid",
+      partner_id: "uuid",
+      decision_id: "uuid",
+      offered_at: "timestamptz",
+      accept_by: "timestamptz",
+      remind_at: "timestamptz",
+    },
+    offered.map((p) => ({
+      id: p.offer!.id,
+      lead_id: p.lead.id,
+      partner_id: p.offer!.partner.id,
+      decision_id: p.decisionId,
+      offered_at: at,
+      accept_by: p.offer!.acceptBy,
+      remind_at: p.offer!.remindAt,
+    })),
+  );
+  const updates = plans.map((p) => ({
+    id: p.lead.id,
+    status: p.offer ? "offered" : "new",
+    partner_id: p.offer?.partner.id ?? null,
+    offer_id: p.offer?.id ?? null,
+    reason: p.attention ?? null,
+  }));
+  await tx.execute(sql`
+    update leads l
+       set status = v.status,
+           partner_id = v.partner_id,
+           current_offer_id = v.offer_id,
+           offer_count = l.offer_count + (case when v.offer_id is null then 0 else 1 end),
+           needs_attention = v.reason is not null,
+           attention_reason = v.reason,
+           held_by = null,
+           held_reason = null,
+           updated_at = ${at}::timestamptz
+      from json_to_recordset(${JSON.stringify(updates)}::json)
+           as v(id uuid, status lead_status, partner_id uuid, offer_id uuid, reason text)
+     where l.id = v.id`);
+  const events: Record<string, unknown>[] = [];
+  for (const p of plans) {
+    const kind = p.offer ? "routed" : p.attention?.startsWith("offered to") ? "returned" : "unroutable";
+    events.push({ lead_id: p.lead.id, partner_id: null, actor_label: actor.label, kind, note: p.decision.summary, at });
+    if (p.offer) {
+      const acceptBy = formatInZone(p.offer.acceptBy, p.offer.partner.calendar.timeZone);
+      events.push({
+        lead_id: p.lead.id,
+        partner_id: p.offer.partner.id,
+        actor_label: actor.label,
+        kind: "offered",
+        note: `Offered to ${p.offer.partner.name}; accept by ${acceptBy}.`,
+        at,
+      });
+    }
+  }
+  await insertRows(
+    tx,
+    "lead_events",
+    { lead_id: "uuid", partner_id: "uuid", actor_label: "text", kind: "text", note: "text", at: "timestamptz" },
+    events,
+  );
+  await insertRows(
+    tx,
+    "audit_events",
+    {
+      at: "timestamptz",
+      actor_user_id: "uuid",
+      actor_label: "text",
+      ip: "text",
+      action: "text",
+      subject_type: "text",
+      subject_id: "text",
+      partner_id: "uuid",
+      before: "jsonb",
+      after: "jsonb",
+    },
+    plans.map((p) => ({
+      at,
+      actor_user_id: actor.userId,
+      actor_label: actor.label,
+      ip: actor.ip ?? null,
+      action: p.auditAction,
+      subject_type: "lead",
+      subject_id: p.lead.id,
+      partner_id: p.offer?.partner.id ?? null,
+      before: { status: p.lead.status, offerCount: p.lead.offerCount },
+      after: p.offer
+        ? {
+            status: "offered",
+            partnerId: p.offer.partner.id,
+            offerId: p.offer.id,
+            decisionId: p.decisionId,
+            mode: p.mode,
+          }
+        : { status: "new", needsAttention: true, reason: p.attention, decisionId: p.decisionId, mode: p.mode },
+    })),
+  );
+  const t1 = performance.now();
+  let mails = 0;
+  // Offer mails: one per recipient, with that recipient's signed links.
+  if (offered.length > 0) {
+    const recipients = await offerRecipients(tx, [...new Set(offered.map((p) => p.offer!.partner.id))]);
+    for (const p of offered) {
+      const o = p.offer!;
+      const acceptBy = formatInZone(o.acceptBy, o.partner.calendar.timeZone);
+      const ref = leadRef(p.lead.number);
+      for (const r of recipients.get(o.partner.id) ?? []) {
+        const links = offerLinks(o.id, r.userId, o.acceptBy);
+        await enqueueMail(tx, {
+          to: r.address,
+          toName: r.name,
+          template: "lead-offer",
+          data: {
+            recipientName: r.name,
+            partnerName: o.partner.name,
+            leadRef: ref,
+            companyName: p.lead.companyName,
+            location: location(p.lead),
+            interest: interest(world, p.lead),
+            message: p.lead.message ?? "",
+            acceptBy,
+            acceptUrl: links.acceptUrl,
+            declineUrl: links.declineUrl,
+            leadUrl: `${appUrl()}/leads/${p.lead.id}`,
+          },
+          dedupeKey: `lead-offer:${o.id}:${r.userId}`,
+          critical: true,
+          partnerId: o.partner.id,
+          userId: r.userId,
+        });
+        mails++;
+      }
+    }
+  }
+  // Leads left with the vendor: the channel team is told.
+  const flagged = plans.filter((p) => p.attention);
+  if (flagged.length > 0) {
+    const to = await vendorRecipients(tx);
+    if (to.length > 0) {
+      if (opts.summaryMail && flagged.length > 1) {
+        const shown = flagged.slice(0, 25);
+        await enqueueMail(tx, {
+          to,
+          template: "lead-attention",
+          data: {
+            leadRef: `${flagged.length} leads`,
+            companyName: "bulk routing",
+            location: [...new Set(flagged.map((p) => countryName(p.lead.country)))].slice(0, 8).join(", "),
+            headline: `${flagged.length} leads stay with the vendor`,
+            message:
+              shown.map((p) => `${leadRef(p.lead.number)} ${p.lead.companyName}: ${p.attention}`).join("\n") +
+              (flagged.length > shown.length ? `\n… and ${flagged.length - shown.length} more.` : ""),
+            leadUrl: `${appUrl()}/leads/manage?attention=1`,
+          },
+          dedupeKey: `lead-attention-batch:${flagged[0]!.decisionId}`,
+        });
+        mails++;
+      } else {
+        for (const p of flagged) {
+          await enqueueMail(tx, {
+            to,
+            template: "lead-attention",
+            data: {
+              leadRef: leadRef(p.lead.number),
+              companyName: p.lead.companyName,
+              location: location(p.lead),
+              headline: p.attention!.startsWith("offered to") ? "offers ran out" : "no eligible partner",
+              message: p.decision.summary,
+              leadUrl: `${appUrl()}/leads/manage/${p.lead.id}`,
+            },
+            dedupeKey: `lead-attention:${p.decisionId}`,
+          });
+          mails++;
+        }
+      }
+    }
+  }
+  if (opts.timings) {
+    opts.timings.writeMs += t1 - t0;
+    opts.timings.mailMs += performance.now() - t1;
+    opts.timings.mails += mails;
+  }
+}
+
+/**
+ * A multi-row INSERT with ONE parameter: the rows as a jsonb array, unpacked
+ * with jsonb_array_elements (drizzle's values() builder costs ~0.2 ms per row
+ * of jsonb here, more than the database; parsing one jsonb array is the
+ * cheapest way in). `cols` maps column → SQL type; table and column names are
+ * this file's constants, never input.
+ */
+async function insertRows(tx: Db, table: string, cols: Record<string, string>, rows: Record<string, unknown>[]) {
+  if (rows.length === 0) return;
+  const names = Object.keys(cols).join(", ");
+  const exprs = Object.entries(cols)
+    .map(([n, t]) => (t === "jsonb" ? `e->'${n}'` : `(e->>'${n}')::${t}`))
+    .join(", ");
+  await tx.execute(
+    sql`insert into ${sql.raw(table)} (${sql.raw(names)}) select ${sql.raw(exprs)} from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) e`,
+  );
+}
+
+/**
+ * Explanations are a few kB of jsonb per decision: lz4 compresses them several
+ * times faster than the default pglz. Only where the server has lz4 (a
+ * session setting for this transaction; PGlite and older servers keep pglz).
+ */
+const lz4Support = new WeakMap<object, Promise<boolean>>();
+async function preferLz4(tx: Db, pool: Db): Promise<void> {
+  let ok = lz4Support.get(pool);
+  if (!ok) {
+    ok = (async () => {
+      try {
+        const r = (await tx.execute(
+          sql`select 'lz4' = any(enumvals) as ok from pg_settings where name = 'default_toast_compression'`,
+        )) as unknown as { rows: { ok: boolean }[] };
+        return r.rows[0]?.ok === true;
+      } catch {
+        return false;
+      }
+    })();
+    lz4Support.set(pool, ok);
+  }
+  if (await ok) await tx.execute(sql`set local default_toast_compression = 'lz4'`);
+}
+
+function outcomeOf(p: Plan): RouteOutcome {
+  return p.offer
+    ? {
+        kind: "offered",
+        leadId: p.lead.id,
+        partnerId: p.offer.partner.id,
+        offerId: p.offer.id,
+        decisionId: p.decisionId,
+      }
+    : { kind: "no_partner", leadId: p.lead.id, decisionId: p.decisionId };
+}
+
+// ---------------------------------------------------------------------------
+// The per-lead path.
+
+async function lockLead(tx: Db, leadId: string, opts: { skipLocked?: boolean } = {}): Promise<LeadRow | undefined> {
+  const q = tx.select(leadColumns).from(leads).where(eq(leads.id, leadId));
+  const [row] = await (opts.skipLocked ? q.for("update", { skipLocked: true }) : q.for("update"));
+  return row;
+}
+
+/**
+ * Routes one lead inside the caller's transaction: offers it to the best
+ * eligible partner, or leaves it with the vendor flagged (no eligible partner,
+ * or rules.maxOffers offers made already). A lead that is held, closed or
+ * with a partner is skipped. No permission check: the callers decide who may
+ * route (routeLead, the offer answers and the expiry job).
+ */
+export async function routeLeadInTx(
+  tx: Db,
+  ctx: Ctx,
+  leadId: string,
+  opts: { mode: "auto" | "job" | "bulk"; seed?: string },
+): Promise<RouteOutcome> {
+  const now = nowOf(ctx);
+  const lead = await lockLead(tx, leadId);
+  if (!lead) throw new NotFoundError("No such lead.");
+  await lockRouting(tx);
+  const history = (await loadOfferHistory(tx, [lead.id])).get(lead.id);
+  const skip = skipReason(lead.status, history?.pending ?? false);
+  if (skip) return { kind: "skipped", leadId, reason: skip };
+  const rulesRow = await currentRules(tx);
+  const areas = servingAreas({ country: lead.country, region: lead.region }, rulesRow.rules);
+  const world = await loadWorld(tx, now, rulesRow, { areas: [...areas] });
+  await loadOpenLeads(
+    tx,
+    world,
+    world.partners.map((p) => p.id),
+  );
+  const plan = planLead(world, lead, history?.partners ?? new Set(), opts.mode, opts.seed ?? newSeed());
+  await writePlans(tx, ctx, world, [plan], { summaryMail: false });
+  return outcomeOf(plan);
+}
+
+/** Routes one lead in its own transaction (channel managers; intake with `route`). */
+export async function routeLead(
+  ctx: Ctx,
+  leadId: string,
+  opts: { mode?: "auto" | "job"; seed?: string } = {},
+): Promise<RouteOutcome> {
+  assertDistributor(ctx);
+  if (!z.string().uuid().safeParse(leadId).success) throw new NotFoundError("No such lead.");
+  return ctx.db.transaction((tx) => routeLeadInTx(tx, ctx, leadId, { mode: opts.mode ?? "auto", seed: opts.seed }));
+}
+
+// ---------------------------------------------------------------------------
+// Bulk routing.
+
+/**
+ * Routes many leads, set-based: partners' facts, certifications and stats are
+ * loaded once per call, and per chunk of BULK_CHUNK leads (one transaction
+ * each, under the routing lock) the open-lead counts are read, every lead is
+ * decided in memory while the chosen partners' remaining capacity goes down,
+ * and the chunk is written with a few multi-row statements. Leads left with
+ * the vendor are told to the channel team in ONE summary mail per chunk.
+ */
+export async function routeLeads(
+  ctx: Ctx,
+  leadIds: string[],
+  opts: { mode?: "bulk"; seed?: string; chunkSize?: number } = {},
+): Promise<{ offered: number; noPartner: number; skipped: number; outcomes: RouteOutcome[]; timings: RouteTimings }> {
+  assertDistributor(ctx);
+  const ids = [...new Set(leadIds)];
+  const bad = ids.filter((id) => !z.string().uuid().safeParse(id).success);
+  if (bad.length > 0) throw new ValidationError({ leadIds: ["Choose leads from the list."] });
+  const now = nowOf(ctx);
+  const timings: RouteTimings = { loadMs: 0, decideMs: 0, writeMs: 0, mailMs: 0, mails: 0 };
+  const outcomes: RouteOutcome[] = [];
+  if (ids.length === 0) return { offered: 0, noPartner: 0, skipped: 0, outcomes, timings };
+  const tLoad = performance.now();
+  const rulesRow = await currentRules(ctx.db);
+  let world = await loadWorld(ctx.db, now, rulesRow);
+  timings.loadMs += performance.now() - tLoad;
+  const size = Math.max(1, opts.chunkSize ?? BULK_CHUNK);
+  for (let i = 0; i < ids.length; i += size) {
+    const chunk = ids.slice(i, i + size);
+    await ctx.db.transaction(async (tx) => {
+      const t0 = performance.now();
+      await lockRouting(tx);
+      await preferLz4(tx, ctx.db);
+      // The rules may have changed since the call started: the chunk uses those in force.
+      const latest = await currentRules(tx);
+      if (latest.version !== world.version) {
+        world = await loadWorld(tx, now, latest);
+      }
+      const rows = await tx
+        .select(leadColumns)
+        .from(leads)
+        .where(inArray(leads.id, chunk))
+        .orderBy(leads.number)
+        .for("update", { skipLocked: true });
+      await loadOpenLeads(tx, world);
+      const history = await loadOfferHistory(
+        tx,
+        rows.map((r) => r.id),
+      );
+      const t1 = performance.now();
+      timings.loadMs += t1 - t0;
+      const found = new Set(rows.map((r) => r.id));
+      const plans: Plan[] = [];
+      const chunkOutcomes = new Map<string, RouteOutcome>();
+      for (const id of chunk) {
+        if (!found.has(id)) chunkOutcomes.set(id, { kind: "skipped", leadId: id, reason: "no such lead, or busy" });
+      }
+      for (const lead of rows) {
+        const h = history.get(lead.id);
+        const skip = skipReason(lead.status, h?.pending ?? false);
+        if (skip) {
+          chunkOutcomes.set(lead.id, { kind: "skipped", leadId: lead.id, reason: skip });
+          continue;
+        }
+        const seed = opts.seed ? `${opts.seed}:${lead.id}` : newSeed();
+        const plan = planLead(world, lead, h?.partners ?? new Set(), "bulk", seed);
+        plans.push(plan);
+        chunkOutcomes.set(lead.id, outcomeOf(plan));
+      }
+      timings.decideMs += performance.now() - t1;
+      await writePlans(tx, ctx, world, plans, { summaryMail: true, timings });
+      for (const id of chunk) outcomes.push(chunkOutcomes.get(id)!);
+    });
+  }
+  return {
+    offered: outcomes.filter((o) => o.kind === "offered").length,
+    noPartner: outcomes.filter((o) => o.kind === "no_partner").length,
+    skipped: outcomes.filter((o) => o.kind === "skipped").length,
+    outcomes,
+    timings,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Manual actions.
+
+const uuid = z.string().uuid();
+const reasonField = z
+  .string({ required_error: "Say why." })
+  .trim()
+  .min(1, "Say why.")
+  .max(1000, "At most 1000 characters.");
+export const manualRouteSchema = z.object({
+  partnerId: z.string({ required_error: "Choose a partner." }).uuid("Choose a partner."),
+  reason: reasonField,
+});
+export const reasonSchema = z.object({ reason: reasonField });
+
+function parse<T extends z.ZodTypeAny>(schema: T, raw: unknown): z.infer<T> {
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new ValidationError(fieldErrorsOf(r.error));
+  return r.data;
+}
+
+async function lockVendorLead(tx: Db, leadId: string): Promise<LeadRow> {
+  if (!uuid.safeParse(leadId).success) throw new NotFoundError("No such lead.");
+  const lead = await lockLead(tx, leadId);
+  if (!lead) throw new NotFoundError("No such lead.");
+  return lead;
+}
+
+/** Closes the lead's pending offer as recalled (the vendor took it back) and tells the partner. */
+async function recallPending(
+  tx: Db,
+  ctx: Ctx,
+  lead: LeadRow,
+  reason: string,
+  now: Date,
+): Promise<{ offerId: string; partnerId: string } | null> {
+  const [closed] = await tx
+    .update(leadOffers)
+    .set({ outcome: "recalled", outcomeAt: now, outcomeBy: ctx.actor.userId, outcomeVia: "vendor" })
+    .where(and(eq(leadOffers.leadId, lead.id), isNull(leadOffers.outcome)))
+    .returning({ id: leadOffers.id, partnerId: leadOffers.partnerId });
+  if (!closed) return null;
+  const [partner] = await tx.select({ name: partners.name }).from(partners).where(eq(partners.id, closed.partnerId));
+  await recordLeadEvent(tx, {
+    leadId: lead.id,
+    partnerId: null,
+    actorLabel: ctx.actor.label,
+    kind: "recalled",
+    note: `Offer to ${partner?.name ?? "the partner"} recalled: ${reason}`,
+    at: now,
+  });
+  const admins = await tx
+    .select({ address: users.email, name: users.name })
+    .from(users)
+    .where(and(eq(users.partnerId, closed.partnerId), eq(users.role, "partner_admin"), eq(users.status, "active")))
+    .orderBy(users.email);
+  if (admins.length > 0) {
+    await enqueueMail(tx, {
+      to: admins,
+      template: "lead-offer-closed",
+      data: {
+        partnerName: partner?.name ?? "",
+        leadRef: leadRef(lead.number),
+        companyName: lead.companyName,
+        headline: "the offer was withdrawn",
+        message: "The vendor's channel team took this lead back; you no longer need to answer it.",
+      },
+      dedupeKey: `lead-offer-closed:${closed.id}`,
+      partnerId: closed.partnerId,
+    });
+  }
+  return { offerId: closed.id, partnerId: closed.partnerId };
+}
+
+/**
+ * Offers a lead to a partner the channel manager chose (mode manual). A
+ * pending offer is recalled first (mode override). The chosen partner must be
+ * active and not offered this lead before; the engine's view of it (score or
+ * reasons it would have been excluded) is stored as the explanation.
+ */
+export async function manualRoute(
+  ctx: Ctx,
+  leadId: string,
+  raw: unknown,
+): Promise<{ leadId: string; partnerId: string; offerId: string; decisionId: string; mode: "manual" | "override" }> {
+  assertDistributor(ctx);
+  const input = parse(manualRouteSchema, raw);
+  const now = nowOf(ctx);
+  return ctx.db.transaction(async (tx) => {
+    const lead = await lockVendorLead(tx, leadId);
+    await lockRouting(tx);
+    if (lead.status === "won" || lead.status === "lost") throw new RuleError("The lead is closed.");
+    if (lead.status !== "new" && lead.status !== "held" && lead.status !== "offered") {
+      throw new RuleError("The lead is being worked by a partner; it cannot be routed again.");
+    }
+    const history = (await loadOfferHistory(tx, [lead.id])).get(lead.id);
+    const pendingFor = history?.pending
+      ? (
+          await tx
+            .select({ partnerId: leadOffers.partnerId })
+            .from(leadOffers)
+            .where(and(eq(leadOffers.leadId, lead.id), isNull(leadOffers.outcome)))
+        )[0]?.partnerId
+      : undefined;
+    if (pendingFor === input.partnerId) {
+      throw new ValidationError({ partnerId: ["The lead is already offered to this partner."] });
+    }
+    if (history?.partners.has(input.partnerId)) {
+      throw new ValidationError({
+        partnerId: ["This partner was offered the lead before; each partner gets it once."],
+      });
+    }
+    const rulesRow = await currentRules(tx);
+    const world = await loadWorld(tx, now, rulesRow, { partnerIds: [input.partnerId] });
+    const partner = world.byId.get(input.partnerId);
+    if (!partner || partner.status !== "active") {
+      throw new ValidationError({ partnerId: ["Choose an active partner."] });
+    }
+    await loadOpenLeads(tx, world, [partner.id]);
+    const mode = pendingFor ? ("override" as const) : ("manual" as const);
+    const recalled = pendingFor ? await recallPending(tx, ctx, lead, input.reason, now) : null;
+    const offered = new Set(history?.partners ?? []);
+    const req = requirementsFor({ productId: lead.productId }, rulesRow.rules);
+    const why = exclusions(partner, { previouslyOffered: offered }, req).map((w) => w.text);
+    const areas = servingAreas({ country: lead.country, region: lead.region }, rulesRow.rules);
+    if (!partner.territories.some((t) => areas.has(t))) why.unshift("outside the territory");
+    const s = scorePartner(partner, rulesRow.rules.weights);
+    const candidate: RoutingCandidateJson = { partnerId: partner.id, name: partner.name, excluded: why, ...s };
+    const label = mode === "override" ? "Override" : "Manual";
+    const plan: Plan = {
+      lead: { ...lead, status: recalled ? "new" : lead.status },
+      decisionId: randomUUID(),
+      mode,
+      seed: newSeed(),
+      decision: {
+        candidates: [candidate],
+        excludedCounts: {},
+        summary:
+          `${label}: offered to ${partner.name} by ${ctx.actor.label}: ${input.reason}` +
+          (why.length ? ` (the engine would exclude it: ${why.join("; ")})` : "") +
+          ".",
+      },
+      offer: { id: randomUUID(), partner, ...offerDeadlines(now, rulesRow.rules.slaBusinessDays, partner.calendar) },
+      auditAction: mode === "override" ? "lead.overridden" : "lead.routed_manually",
+      recalled: recalled ?? undefined,
+    };
+    await writePlans(tx, ctx, world, [plan], { summaryMail: false });
+    return { leadId: lead.id, partnerId: partner.id, offerId: plan.offer!.id, decisionId: plan.decisionId, mode };
+  });
+}
+
+/** Holds a lead with the vendor: the engine leaves it alone until it is released. */
+export async function holdLead(ctx: Ctx, leadId: string, raw: unknown): Promise<void> {
+  assertDistributor(ctx);
+  const { reason } = parse(reasonSchema, raw);
+  const now = nowOf(ctx);
+  await ctx.db.transaction(async (tx) => {
+    const lead = await lockVendorLead(tx, leadId);
+    if (lead.status === "held") throw new RuleError("The lead is already held.");
+    if (lead.status !== "new") {
+      throw new RuleError(
+        lead.status === "offered"
+          ? "Recall the offer before holding the lead."
+          : "Only a lead with the vendor can be held.",
+      );
+    }
+    await tx
+      .update(leads)
+      .set({
+        status: "held",
+        heldBy: ctx.actor.userId,
+        heldReason: reason,
+        needsAttention: false,
+        attentionReason: null,
+        updatedAt: now,
+      })
+      .where(eq(leads.id, lead.id));
+    await recordLeadEvent(tx, {
+      leadId: lead.id,
+      partnerId: null,
+      actorLabel: ctx.actor.label,
+      kind: "held",
+      note: reason,
+      at: now,
+    });
+    await recordAudit(tx, ctx.actor, {
+      action: "lead.held",
+      subjectType: "lead",
+      subjectId: lead.id,
+      before: { status: lead.status },
+      after: { status: "held", reason },
+    });
+  });
+}
+
+/** Releases a held lead back to "new" (it is not routed automatically). */
+export async function releaseLead(ctx: Ctx, leadId: string): Promise<void> {
+  assertDistributor(ctx);
+  const now = nowOf(ctx);
+  await ctx.db.transaction(async (tx) => {
+    const lead = await lockVendorLead(tx, leadId);
+    if (lead.status !== "held") throw new RuleError("The lead is not held.");
+    await tx
+      .update(leads)
+      .set({ status: "new", heldBy: null, heldReason: null, updatedAt: now })
+      .where(eq(leads.id, lead.id));
+    await recordLeadEvent(tx, {
+      leadId: lead.id,
+      partnerId: null,
+      actorLabel: ctx.actor.label,
+      kind: "released",
+      at: now,
+    });
+    await recordAudit(tx, ctx.actor, {
+      action: "lead.released",
+      subjectType: "lead",
+      subjectId: lead.id,
+      before: { status: "held" },
+      after: { status: "new" },
+    });
+  });
+}
+
+/** Takes a pending offer back: the offer is recalled, the lead returns to the vendor as new. */
+export async function recallOffer(
+  ctx: Ctx,
+  leadId: string,
+  raw: unknown,
+): Promise<{ offerId: string; partnerId: string }> {
+  assertDistributor(ctx);
+  const { reason } = parse(reasonSchema, raw);
+  const now = nowOf(ctx);
+  return ctx.db.transaction(async (tx) => {
+    const lead = await lockVendorLead(tx, leadId);
+    if (lead.status !== "offered") throw new RuleError("The lead has no pending offer to recall.");
+    const recalled = await recallPending(tx, ctx, lead, reason, now);
+    if (!recalled) throw new RuleError("The lead has no pending offer to recall.");
+    await tx
+      .update(leads)
+      .set({ status: "new", partnerId: null, currentOfferId: null, updatedAt: now })
+      .where(eq(leads.id, lead.id));
+    await recordAudit(tx, ctx.actor, {
+      action: "lead.offer_recalled",
+      subjectType: "lead",
+      subjectId: lead.id,
+      partnerId: recalled.partnerId,
+      before: { status: "offered", partnerId: recalled.partnerId, offerId: recalled.offerId },
+      after: { status: "new", reason },
+    });
+    return recalled;
+  });
+}

@@ -1,0 +1,332 @@
+/**
+ * The routing engine's rules (pure, no database): which partners may receive a
+ * lead, how the eligible ones score, and the seeded tie-break.
+ *
+ * Candidate facts in, decision out. The decision carries everything needed to
+ * explain and replay it: every partner inside the lead's territory with its
+ * exclusion reasons or its score (partners outside the territory are only
+ * counted, to keep the stored explanation small), and the seed of the draw
+ * that breaks ties. replayDecision() on the stored candidates and seed gives
+ * the same partner.
+ */
+import type { RoutingCandidateJson, RoutingRulesJson } from "~db/schema";
+
+export type Tier = "registered" | "silver" | "gold";
+export const TIER_RANK: Record<Tier, number> = { registered: 0, silver: 1, gold: 2 };
+const TIER_PART: Record<Tier, number> = { registered: 0, silver: 0.5, gold: 1 };
+
+/** What the engine knows about a partner when it routes. */
+export interface PartnerFacts {
+  id: string;
+  name: string;
+  /** partners.status */
+  status: string;
+  /** The partner accepted the agreement in force (or is within its grace period, or none is published). */
+  agreementCurrent: boolean;
+  paused: boolean;
+  territories: readonly string[];
+  specializations: readonly string[];
+  tier: Tier;
+  /** Course keys of which at least one of the partner's people holds a valid certification. */
+  certifications: ReadonlySet<string>;
+  /** partner_lead_settings.capacity ?? rules.defaultCapacity */
+  capacity: number;
+  /** Open leads now: offered + working. */
+  openLeads: number;
+  acceptanceRate: number | null;
+  medianHoursToAccept: number | null;
+  winRate: number | null;
+}
+
+export interface LeadFacts {
+  id: string;
+  country: string;
+  region: string | null;
+  productId: string | null;
+  /** Partners offered this lead before (declined, expired, recalled): each partner gets a lead at most once. */
+  previouslyOffered: ReadonlySet<string>;
+}
+
+/** Exclusion reason codes (the keys of excludedCounts). */
+export type ExclusionCode =
+  | "territory"
+  | "inactive"
+  | "agreement"
+  | "paused"
+  | "specialization"
+  | "certification"
+  | "tier"
+  | "capacity"
+  | "previouslyOffered";
+
+export const exclusionLabels: Record<ExclusionCode, string> = {
+  territory: "outside the territory",
+  inactive: "not active",
+  agreement: "agreement not current",
+  paused: "paused lead offers",
+  specialization: "missing the required specialization",
+  certification: "missing the required certification",
+  tier: "below the minimum tier",
+  capacity: "capacity exhausted",
+  previouslyOffered: "offered this lead before",
+};
+
+export interface RoutingDecisionResult {
+  chosenPartnerId: string | null;
+  candidates: RoutingCandidateJson[];
+  excludedCounts: Record<string, number>;
+  eligibleCount: number;
+  summary: string;
+}
+
+/** The rules' part that routing needs (a RoutingRulesJson satisfies it). */
+export type RoutingRules = Pick<
+  RoutingRulesJson,
+  "territoryMap" | "productRules" | "minimumTier" | "requiredCertification" | "weights"
+>;
+
+/** The country of a territory code: "US-CO" → "US", "JP" → "JP". */
+export function countryOf(area: string): string {
+  return area.slice(0, 2);
+}
+
+/**
+ * The territory codes whose partners serve a lead: the lead's subdivision and
+ * country, and whatever the rules' territory map says serves either of them
+ * (a subdivision named there brings its country too: a partner with "US"
+ * serves "US-CO").
+ */
+export function servingAreas(lead: Pick<LeadFacts, "country" | "region">, rules: Pick<RoutingRules, "territoryMap">) {
+  const own = new Set<string>([lead.country]);
+  if (lead.region) own.add(lead.region);
+  const areas = new Set(own);
+  for (const row of rules.territoryMap) {
+    if (!own.has(row.area)) continue;
+    for (const s of row.servedBy) {
+      areas.add(s);
+      areas.add(countryOf(s));
+    }
+  }
+  return areas;
+}
+
+export function inTerritory(territories: readonly string[], areas: ReadonlySet<string>): boolean {
+  for (const t of territories) if (areas.has(t)) return true;
+  return false;
+}
+
+/** What a lead requires of a partner under the rules (rule-wide plus its product's rule). */
+export interface Requirements {
+  specialization: string | null;
+  certifications: string[];
+  minimumTier: Tier;
+}
+
+export function requirementsFor(lead: Pick<LeadFacts, "productId">, rules: RoutingRules): Requirements {
+  const product = lead.productId ? rules.productRules.find((r) => r.productId === lead.productId) : undefined;
+  const certifications = [rules.requiredCertification, product?.certification].filter(
+    (c, i, all): c is string => !!c && all.indexOf(c) === i,
+  );
+  let minimumTier: Tier = rules.minimumTier;
+  if (product?.minimumTier && TIER_RANK[product.minimumTier] > TIER_RANK[minimumTier]) {
+    minimumTier = product.minimumTier;
+  }
+  return { specialization: product?.specialization ?? null, certifications, minimumTier };
+}
+
+/** Why this partner cannot receive the lead (empty: eligible). Territory is checked separately. */
+export function exclusions(
+  p: PartnerFacts,
+  lead: Pick<LeadFacts, "previouslyOffered">,
+  req: Requirements,
+): { code: ExclusionCode; text: string }[] {
+  const out: { code: ExclusionCode; text: string }[] = [];
+  if (p.status !== "active") out.push({ code: "inactive", text: `not active (${p.status})` });
+  if (!p.agreementCurrent) out.push({ code: "agreement", text: "agreement not current" });
+  if (p.paused) out.push({ code: "paused", text: "paused lead offers" });
+  if (req.specialization && !p.specializations.includes(req.specialization)) {
+    out.push({ code: "specialization", text: `needs specialization ${req.specialization}` });
+  }
+  for (const c of req.certifications) {
+    if (!p.certifications.has(c)) out.push({ code: "certification", text: `needs certification ${c}` });
+  }
+  if (TIER_RANK[p.tier] < TIER_RANK[req.minimumTier]) {
+    out.push({ code: "tier", text: `tier ${p.tier} below ${req.minimumTier}` });
+  }
+  if (p.openLeads >= p.capacity) {
+    out.push({ code: "capacity", text: `capacity exhausted (${p.openLeads} of ${p.capacity} open)` });
+  }
+  if (lead.previouslyOffered.has(p.id)) out.push({ code: "previouslyOffered", text: "offered this lead before" });
+  return out;
+}
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Median hours to accept → 1 at 0 h, falling linearly to 0 at 48 h or more. */
+export function timeToAcceptPart(medianHours: number | null): number {
+  if (medianHours === null) return 0.5;
+  return Math.max(0, Math.min(1, 1 - medianHours / 48));
+}
+
+/**
+ * Score 0..1: Σ w·part / Σ w over tier, acceptance rate, time to accept and
+ * win rate (unknown rates count as a neutral 0.5). `parts` holds each
+ * weighted share (4 decimals; they add up to the score). The score is rounded
+ * to 6 decimals, so the stored figure is exactly what the choice compared.
+ */
+export function scorePartner(
+  p: Pick<PartnerFacts, "tier" | "acceptanceRate" | "medianHoursToAccept" | "winRate">,
+  weights: RoutingRules["weights"],
+): { score: number; parts: Record<string, number> } {
+  const raw = {
+    tier: TIER_PART[p.tier],
+    acceptanceRate: p.acceptanceRate ?? 0.5,
+    timeToAccept: timeToAcceptPart(p.medianHoursToAccept),
+    winRate: p.winRate ?? 0.5,
+  };
+  const total = weights.tier + weights.acceptanceRate + weights.timeToAccept + weights.winRate;
+  const parts: Record<string, number> = {};
+  let score = 0;
+  for (const k of ["tier", "acceptanceRate", "timeToAccept", "winRate"] as const) {
+    const share = total > 0 ? (weights[k] * raw[k]) / total : 0;
+    parts[k] = round4(share);
+    score += share;
+  }
+  return { score: round6(score), parts };
+}
+
+/** A partner's score depends only on its facts and the weights: computed once per facts object. */
+const scoreCache = new WeakMap<object, { weights: RoutingRules["weights"]; result: ReturnType<typeof scorePartner> }>();
+function cachedScore(p: PartnerFacts, weights: RoutingRules["weights"]) {
+  const hit = scoreCache.get(p);
+  if (hit && hit.weights === weights) return hit.result;
+  const result = scorePartner(p, weights);
+  scoreCache.set(p, { weights, result });
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+// Seeded tie-break.
+
+/** FNV-1a 32-bit hash of a string (the seed → the PRNG's state). */
+export function hashSeed(seed: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) {
+    h ^= seed.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: a tiny 32-bit PRNG; the same seed gives the same sequence. */
+export function mulberry32(state: number): () => number {
+  let a = state >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const TIE_EPSILON = 1e-9;
+
+/**
+ * The winner among scored candidates: the best score; candidates within 1e-9
+ * of it are sorted by partner id and one is drawn with the seeded PRNG.
+ */
+export function pickWinner(scored: { partnerId: string; score: number }[], seed: string): string | null {
+  if (scored.length === 0) return null;
+  let best = -Infinity;
+  for (const c of scored) if (c.score > best) best = c.score;
+  const tied = scored
+    .filter((c) => Math.abs(c.score - best) <= TIE_EPSILON)
+    .map((c) => c.partnerId)
+    .sort();
+  if (tied.length === 1) return tied[0]!;
+  const draw = mulberry32(hashSeed(seed))();
+  return tied[Math.floor(draw * tied.length)]!;
+}
+
+/** The partner a stored decision chose, recomputed from its candidates and seed. */
+export function replayDecision(d: { candidates: RoutingCandidateJson[]; seed: string }): string | null {
+  return pickWinner(
+    d.candidates
+      .filter((c) => c.excluded.length === 0 && typeof c.score === "number")
+      .map((c) => ({ partnerId: c.partnerId, score: c.score! })),
+    d.seed,
+  );
+}
+
+// ---------------------------------------------------------------------------
+// The decision.
+
+/**
+ * Routes one lead over the partners' facts. `partners` may hold every partner
+ * or only those of the lead's territory; `outsideTerritory` adds partners
+ * already known to be outside it (counted, not listed).
+ */
+export function decide(
+  lead: LeadFacts,
+  partners: readonly PartnerFacts[],
+  rules: RoutingRules,
+  seed: string,
+  opts: { outsideTerritory?: number; areas?: ReadonlySet<string>; requirements?: Requirements } = {},
+): RoutingDecisionResult {
+  const areas = opts.areas ?? servingAreas(lead, rules);
+  const req = opts.requirements ?? requirementsFor(lead, rules);
+  const counts: Record<string, number> = {};
+  const bump = (code: string) => (counts[code] = (counts[code] ?? 0) + 1);
+  let outside = opts.outsideTerritory ?? 0;
+  const candidates: RoutingCandidateJson[] = [];
+  const scored: { partnerId: string; score: number }[] = [];
+  const names = new Map<string, string>();
+  for (const p of partners) {
+    if (!inTerritory(p.territories, areas)) {
+      outside++;
+      continue;
+    }
+    const why = exclusions(p, lead, req);
+    if (why.length > 0) {
+      for (const w of why) bump(w.code);
+      candidates.push({ partnerId: p.id, name: p.name, excluded: why.map((w) => w.text) });
+      continue;
+    }
+    const s = cachedScore(p, rules.weights);
+    candidates.push({ partnerId: p.id, name: p.name, excluded: [], score: s.score, parts: s.parts });
+    scored.push({ partnerId: p.id, score: s.score });
+    names.set(p.id, p.name);
+  }
+  if (outside > 0) counts.territory = outside;
+  // Best first, then the excluded ones by name: what the vendor reads first.
+  candidates.sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || cmp(a.name, b.name) || cmp(a.partnerId, b.partnerId));
+  const chosen = pickWinner(scored, seed);
+  const excludedInside = candidates.length - scored.length;
+  let summary: string;
+  if (chosen) {
+    const score = scored.find((s) => s.partnerId === chosen)!.score;
+    const tied = scored.filter((s) => Math.abs(s.score - score) <= TIE_EPSILON).length;
+    summary =
+      `Offered to ${names.get(chosen)}: highest score ${score.toFixed(2)} of ${scored.length} eligible` +
+      (tied > 1 ? ` (drawn among ${tied} tied)` : "") +
+      `; ${excludedInside} excluded in the territory, ${outside} outside it.`;
+  } else {
+    summary =
+      candidates.length === 0
+        ? `No eligible partner: no partner serves ${[...areas].sort().join(", ")}.`
+        : `No eligible partner: all ${candidates.length} in the territory excluded (${describeCounts(counts)}).`;
+  }
+  return { chosenPartnerId: chosen, candidates, excludedCounts: counts, eligibleCount: scored.length, summary };
+}
+
+/** "capacity exhausted 3, paused lead offers 1" */
+export function describeCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .filter(([code]) => code !== "territory")
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, n]) => `${exclusionLabels[code as ExclusionCode] ?? code} ${n}`)
+    .join(", ");
+}
