@@ -103,3 +103,25 @@ export function Dt({ label, children }: { label: string; children: ReactNode }) 
     </>
   );
 }
+
+/** The outcome of the last action on a page: its notice, or the error that stopped it. */
+export function ActionMessages({
+  result,
+}: {
+  result: { notice?: string | null; error?: string | null } | undefined | null;
+}) {
+  return (
+    <>
+      {result?.notice ? (
+        <p className="notice" role="status">
+          {result.notice}
+        </p>
+      ) : null}
+      {result?.error ? (
+        <p className="form-error" role="alert">
+          {result.error}
+        </p>
+      ) : null}
+    </>
+  );
+}

@@ -41,12 +41,19 @@ export default function Dashboard() {
           {vendor ? "People with an account" : <Link to="/team">People in your team</Link>}
         </div>
         <div className="card">
-          <div className="stat">0</div>
+          <div className="stat">{figures.openLeads}</div>
           <Link to="/leads">Open leads</Link>
+          {figures.leadsWaiting > 0 ? (
+            <div className="muted">
+              {vendor
+                ? `${figures.leadsWaiting} need a channel manager`
+                : `${figures.leadsWaiting} waiting for your answer`}
+            </div>
+          ) : null}
         </div>
         <div className="card">
-          <div className="stat">0</div>
-          <Link to="/deals">Registered deals</Link>
+          <div className="stat">{figures.openDeals}</div>
+          <Link to="/deals">Open deal registrations</Link>
         </div>
       </div>
       {canManageTeam && !checklist ? (

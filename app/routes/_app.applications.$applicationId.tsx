@@ -2,7 +2,14 @@ import { getFormProps } from "@conform-to/react";
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormErrors, SelectField, TextArea } from "~/components/forms";
-import { ActionDialog, Dt, intentHasErrors, useIntentForm, type IntentResult } from "~/components/intent-forms";
+import {
+  ActionDialog,
+  Dt,
+  intentHasErrors,
+  useIntentForm,
+  type IntentResult,
+  ActionMessages,
+} from "~/components/intent-forms";
 import { runIntent } from "~/utils/intent-action.server";
 import { EmptyState, formatDateTime } from "~/components/ui";
 import {
@@ -90,16 +97,7 @@ export default function ApplicationDetail() {
       <h1>
         {a.companyName} {statusBadge(a.status)}
       </h1>
-      {actionData?.notice ? (
-        <p className="notice" role="status">
-          {actionData.notice}
-        </p>
-      ) : null}
-      {actionData?.error ? (
-        <p className="form-error" role="alert">
-          {actionData.error}
-        </p>
-      ) : null}
+      <ActionMessages result={actionData} />
       {a.contactDomainMismatch ? (
         <p className="warning" role="note">
           The contact address is at <strong>{a.contactDomain ?? "another domain"}</strong>, not at the company&apos;s

@@ -2,7 +2,14 @@ import { getFormProps, getInputProps, getSelectProps } from "@conform-to/react";
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { DealHistory, DealLines, DealStatusBadge, ExtensionDecision } from "~/components/deal-actions";
-import { ActionDialog, Dt, intentHasErrors, useIntentForm, type IntentResult } from "~/components/intent-forms";
+import {
+  ActionDialog,
+  Dt,
+  intentHasErrors,
+  useIntentForm,
+  type IntentResult,
+  ActionMessages,
+} from "~/components/intent-forms";
 import { runIntent, type IntentForm } from "~/utils/intent-action.server";
 import { ErrorList, Field, FormErrors, SelectField, TextArea } from "~/components/forms";
 import { EmptyState, formatDate, formatDateTime } from "~/components/ui";
@@ -122,16 +129,7 @@ export default function DealDetailPage() {
       <h1>
         {d.customerName} <DealStatusBadge status={d.status} label={d.statusLabel} />
       </h1>
-      {actionData?.notice ? (
-        <p className="notice" role="status">
-          {actionData.notice}
-        </p>
-      ) : null}
-      {actionData?.error ? (
-        <p className="form-error" role="alert">
-          {actionData.error}
-        </p>
-      ) : null}
+      <ActionMessages result={actionData} />
 
       {d.status === "changes_requested" && d.decisionNote ? (
         <div className="warning" role="note">

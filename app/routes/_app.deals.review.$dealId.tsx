@@ -3,7 +3,14 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { DealHistory, DealLines, DealStatusBadge, ExtensionDecision } from "~/components/deal-actions";
-import { ActionDialog, Dt, intentHasErrors, useIntentForm, type IntentResult } from "~/components/intent-forms";
+import {
+  ActionDialog,
+  Dt,
+  intentHasErrors,
+  useIntentForm,
+  type IntentResult,
+  ActionMessages,
+} from "~/components/intent-forms";
 import { runIntent, type IntentForm } from "~/utils/intent-action.server";
 import { FormErrors, TextArea } from "~/components/forms";
 import { formatDate, formatDateTime } from "~/components/ui";
@@ -129,16 +136,7 @@ export default function DealReview() {
       <h1>
         {d.customerName} <DealStatusBadge status={d.status} label={d.statusLabel} />
       </h1>
-      {actionData?.notice ? (
-        <p className="notice" role="status">
-          {actionData.notice}
-        </p>
-      ) : null}
-      {actionData?.error ? (
-        <p className="form-error" role="alert">
-          {actionData.error}
-        </p>
-      ) : null}
+      <ActionMessages result={actionData} />
       {review ? (
         <p className={review.overdue ? "warning" : "muted"}>
           {review.kind === "appeal" ? "Appeal: " : ""}

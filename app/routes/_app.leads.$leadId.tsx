@@ -4,7 +4,14 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { ErrorList, Field, FormErrors, SelectField, TextArea } from "~/components/forms";
-import { ActionDialog, Dt, intentHasErrors, useIntentForm, type IntentResult } from "~/components/intent-forms";
+import {
+  ActionDialog,
+  Dt,
+  intentHasErrors,
+  useIntentForm,
+  type IntentResult,
+  ActionMessages,
+} from "~/components/intent-forms";
 import { EmptyState, formatDateTime } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
 import { currencies } from "~/modules/deals/schemas";
@@ -114,16 +121,7 @@ export default function PartnerLeadPage() {
       <h1>
         {l.ref} · {l.companyName} <span className="badge">{l.statusLabel}</span>
       </h1>
-      {actionData?.notice ? (
-        <p className="notice" role="status">
-          {actionData.notice}
-        </p>
-      ) : null}
-      {actionData?.error ? (
-        <p className="form-error" role="alert">
-          {actionData.error}
-        </p>
-      ) : null}
+      <ActionMessages result={actionData} />
 
       {l.status === "offered" ? (
         <section className="card">

@@ -3,7 +3,14 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { ErrorList, FormErrors, TextArea } from "~/components/forms";
-import { ActionDialog, Dt, intentHasErrors, useIntentForm, type IntentResult } from "~/components/intent-forms";
+import {
+  ActionDialog,
+  Dt,
+  intentHasErrors,
+  useIntentForm,
+  type IntentResult,
+  ActionMessages,
+} from "~/components/intent-forms";
 import { LeadStatusBadge } from "~/components/lead-board";
 import { LeadExplanation } from "~/components/lead-explanation";
 import { formatDateTime } from "~/components/ui";
@@ -91,16 +98,7 @@ export default function VendorLeadPage() {
       <p className="muted">
         {lead.ref} · {lead.sourceLabel} · created {formatDateTime(lead.createdAt)}
       </p>
-      {actionData?.notice ? (
-        <p className="notice" role="status">
-          {actionData.notice}
-        </p>
-      ) : null}
-      {actionData?.error ? (
-        <p className="form-error" role="alert">
-          {actionData.error}
-        </p>
-      ) : null}
+      <ActionMessages result={actionData} />
       {lead.needsAttention ? (
         <p className="warning" role="note">
           Needs attention: {lead.attentionReason ?? "no partner could take it"}.

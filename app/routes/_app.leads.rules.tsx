@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import type { ReactNode } from "react";
 import { z } from "zod";
 import { ErrorList, FilterSelect } from "~/components/forms";
-import type { IntentResult } from "~/components/intent-forms";
+import { ActionMessages, type IntentResult } from "~/components/intent-forms";
 import { ConfirmButton, EmptyState, formatDateTime } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
 import { rulesPageData } from "~/modules/leads/rules-page.server";
@@ -113,16 +113,7 @@ export default function RoutingRulesPage() {
         Version {data.current.version} is in force. Publishing saves the form as the next version; every routing
         decision records the version it used.
       </p>
-      {actionData?.notice ? (
-        <p className="notice" role="status">
-          {actionData.notice}
-        </p>
-      ) : null}
-      {actionData?.error ? (
-        <p className="form-error" role="alert">
-          {actionData.error}
-        </p>
-      ) : null}
+      <ActionMessages result={actionData} />
       {Object.keys(errors).length > 0 ? (
         <p className="form-error" role="alert">
           Some fields need attention; nothing was published.

@@ -1,4 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { ActionMessages } from "~/components/intent-forms";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { roleLabels } from "~/utils/permissions";
 import { partnerLeadSettingsView } from "~/modules/leads/queries.server";
@@ -41,16 +42,7 @@ export default function LeadSettings() {
         <Link to="/leads">← Leads</Link>
       </p>
       <h1>Lead settings</h1>
-      {actionData?.notice ? (
-        <p className="notice" role="status">
-          {actionData.notice}
-        </p>
-      ) : null}
-      {actionData?.error ? (
-        <p className="form-error" role="alert">
-          {actionData.error}
-        </p>
-      ) : null}
+      <ActionMessages result={actionData} />
       <section className="card">
         <h2 style={{ marginTop: 0 }}>Capacity</h2>
         <p>

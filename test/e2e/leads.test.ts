@@ -115,10 +115,7 @@ describe("sharing a lead", () => {
     // 6. The partner signs in and works the lead.
     await signInUi(page, "owner@sakura-mail.test", DEMO_PASSWORD, "Haruto Sato");
     await page.goto("/leads");
-    await page
-      .getByRole("link", { name: /Hokkaido Fisheries Co\./ })
-      .first()
-      .click();
+    await page.locator("tbody tr", { hasText: "Hokkaido Fisheries Co." }).getByRole("link").first().click();
     await page.getByRole("heading", { name: "Work the lead" }).waitFor();
     // Contact details show now that the lead is accepted.
     expect(await page.locator("main").textContent()).toContain("h.abe@hokkaido-fish.test");
@@ -153,10 +150,7 @@ describe("sharing a lead", () => {
 
     // 8. Back on the lead: won, with its value.
     await page.goto("/leads");
-    await page
-      .getByRole("link", { name: /Hokkaido Fisheries Co\./ })
-      .first()
-      .click();
+    await page.locator("tbody tr", { hasText: "Hokkaido Fisheries Co." }).getByRole("link").first().click();
     await page
       .getByRole("link", { name: /L-\d{6}|deal/i })
       .first()

@@ -11,6 +11,7 @@
  * of this partner (lead_events.partner_id) and the notes only its own.
  */
 import { asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
+import { leadEventLabels } from "./status";
 import { z } from "zod";
 import {
   leadEvents,
@@ -188,21 +189,6 @@ async function heldLead(ctx: Ctx, partnerId: string, leadId: string): Promise<Le
   if (!lead) throw new NotFoundError("Lead not found.");
   return lead;
 }
-
-export const leadEventLabels: Record<string, string> = {
-  created: "Created",
-  routed: "Routed",
-  offered: "Offered",
-  reminded: "Reminder sent",
-  accepted: "Accepted",
-  declined: "Declined",
-  expired: "Offer expired",
-  recalled: "Offer recalled",
-  status: "Status changed",
-  next_step: "Next step",
-  note: "Note",
-  converted: "Converted to a deal registration",
-};
 
 /** The lead as the partner sees it, with what it may do now. */
 export async function partnerLeadDetail(ctx: Ctx, leadId: string, now: Date = new Date()) {

@@ -49,3 +49,24 @@ export function leadRef(number: number): string {
 export function isWorking(status: LeadStatus): boolean {
   return (WORKING_STATUSES as readonly LeadStatus[]).includes(status);
 }
+
+/** The lead history's event kinds, as people read them (partner and vendor views). */
+export const leadEventLabels: Record<string, string> = {
+  created: "Created",
+  routed: "Routed",
+  unroutable: "No eligible partner",
+  offered: "Offered",
+  reminded: "Reminder sent",
+  accepted: "Accepted",
+  declined: "Declined",
+  expired: "Offer expired",
+  recalled: "Offer recalled",
+  held: "Held",
+  released: "Released",
+  returned: "Returned to the vendor",
+  attention: "Needs attention",
+  status: "Status changed",
+  next_step: "Next step",
+  note: "Note",
+  converted: "Converted to a deal registration",
+};

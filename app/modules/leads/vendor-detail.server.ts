@@ -6,6 +6,7 @@
  * channel manager may route it to by hand (with why the rules would not).
  */
 import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { leadEventLabels } from "./status";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import {
@@ -62,25 +63,6 @@ export const offerOutcomeLabels = {
   expired: "Expired (accept-by passed)",
   recalled: "Recalled",
 } as const;
-
-export const leadEventLabels: Record<string, string> = {
-  created: "Created",
-  routed: "Routed",
-  offered: "Offered",
-  reminded: "Reminder sent",
-  accepted: "Accepted",
-  declined: "Declined",
-  expired: "Offer expired",
-  recalled: "Offer recalled",
-  held: "Held",
-  released: "Released",
-  returned: "Returned to the vendor",
-  attention: "Needs attention",
-  status: "Status changed",
-  note: "Note",
-  converted: "Converted to a deal registration",
-  imported: "Imported",
-};
 
 const uuid = z.string().uuid();
 function assertLeadId(id: string): void {
