@@ -3,7 +3,6 @@ import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { FilterSelect } from "~/components/forms";
 import { EmptyState, Pagination, formatDate } from "~/components/ui";
 import { partnerLeads, timeLeftText } from "~/modules/leads/queries.server";
-import { formatInZone } from "~/modules/leads/business-hours";
 import { leadRef } from "~/modules/leads/status";
 import { partnerLeadFilterSchema } from "~/modules/leads/work-schemas";
 import { isVendorRole, can } from "~/utils/permissions";
@@ -30,7 +29,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       rows: list.rows.map((r) => ({
         ...r,
         timeLeft: r.msLeft === null ? "" : timeLeftText(r.msLeft),
-        acceptByText: r.acceptBy ? formatInZone(r.acceptBy, "UTC") : "",
       })),
     },
   };

@@ -93,10 +93,10 @@ describe("screenshots of the main pages", () => {
     await page.getByTestId("new-api-key").waitFor();
     await shoot(page, "10-api-keys", "API keys");
 
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Leads" }).click();
-    await waitForPath(page, "/leads");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Licenses" }).click();
+    await waitForPath(page, "/licenses");
     await page.getByText("Nothing here yet").waitFor();
-    await shoot(page, "11-placeholder-leads", "Leads");
+    await shoot(page, "11-placeholder-licenses", "Licenses");
 
     const res = await page.goto("/no-such-page");
     expect(res?.status()).toBe(404);
@@ -132,6 +132,36 @@ describe("screenshots of the main pages", () => {
     await page.getByText("Polder Relay").first().waitFor();
     expect(await page.getByText("Rheinmail").count(), "an unlisted partner").toBe(0);
     await shoot(page, "20-locator", "Find a partner");
+  });
+
+  it("leads: the board, a lead flagged for the vendor, rules, performance, a partner's leads and the contact form", async () => {
+    const page = await e2e.newPage();
+    await signInUi(page, "admin@vendor.test", DEMO_PASSWORD, "Avery Admin");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Leads" }).click();
+    await waitForPath(page, "/leads/manage");
+    await shoot(page, "21-lead-board", "Lead board");
+    await page.goto("/leads/manage?q=Perth");
+    await page.getByRole("link", { name: "Perth Energy Services" }).click();
+    await page.getByText(/No eligible partner/).first().waitFor();
+    await shoot(page, "22-lead-no-eligible-partner", /Perth Energy Services/);
+    await page.goto("/leads/rules");
+    await shoot(page, "23-routing-rules", "Routing rules");
+    await page.goto("/leads/performance");
+    await shoot(page, "24-lead-performance", "Partner lead performance");
+    await signOutUi(page);
+
+    await signInUi(page, "owner@sakura-mail.test", DEMO_PASSWORD, "Haruto Sato");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Leads" }).click();
+    await waitForPath(page, "/leads");
+    await page.getByText("Nagoya Logistics K.K.").first().waitFor();
+    expect(await page.getByText("Perth Energy Services").count(), "a lead that is not Sakura's").toBe(0);
+    await shoot(page, "25-partner-leads", "Leads");
+    await page.goto("/leads/performance");
+    await shoot(page, "26-partner-lead-performance", "Your lead performance");
+    await signOutUi(page);
+
+    await page.goto("/contact");
+    await shoot(page, "27-contact-sales", "Contact sales");
   });
 
   it("on a phone-sized window: the partner dashboard, its menu, and the team table", async () => {

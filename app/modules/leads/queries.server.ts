@@ -86,6 +86,8 @@ export interface PartnerLeadRow {
   status: LeadStatus;
   statusLabel: string;
   acceptBy: Date | null;
+  /** The accept-by time in the partner's time zone. */
+  acceptByText: string;
   /** Milliseconds left to answer (offered leads). */
   msLeft: number | null;
   nextStepDate: string | null;
@@ -142,6 +144,12 @@ export async function partnerLeads(ctx: Ctx, filter: PartnerLeadFilter, now: Dat
     )
     .limit(pageSize)
     .offset((filter.page - 1) * pageSize);
+  // Accept-by times read in the partner's own time zone, as its mails say them.
+  const [partner] = await ctx.db
+    .select({ timeZone: partners.timeZone, country: partners.country, region: partners.region })
+    .from(partners)
+    .where(eq(partners.id, partnerId));
+  const zone = partner ? partnerTimeZone(partner) : "UTC";
   const list: PartnerLeadRow[] = rows.map((r) => {
     const offered = r.status === "offered" && r.offerOutcome === null && r.acceptBy;
     return {
@@ -156,6 +164,7 @@ export async function partnerLeads(ctx: Ctx, filter: PartnerLeadFilter, now: Dat
       status: r.status,
       statusLabel: leadStatusLabels[r.status],
       acceptBy: offered ? r.acceptBy : null,
+      acceptByText: offered ? formatInZone(r.acceptBy!, zone) : "",
       msLeft: offered ? Math.max(0, r.acceptBy!.getTime() - now.getTime()) : null,
       nextStepDate: r.nextStepDate,
       nextStep: r.nextStep,
