@@ -18,6 +18,7 @@
  * "lead-offer" per recipient (enqueueMail).
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { reasonFormSchema, routeToFormSchema } from "./vendor-schemas";
 import { and, arrayOverlaps, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "~db/client";
@@ -849,16 +850,9 @@ export async function routeLeads(
 // Manual actions.
 
 const uuid = z.string().uuid();
-const reasonField = z
-  .string({ required_error: "Say why." })
-  .trim()
-  .min(1, "Say why.")
-  .max(1000, "At most 1000 characters.");
-export const manualRouteSchema = z.object({
-  partnerId: z.string({ required_error: "Choose a partner." }).uuid("Choose a partner."),
-  reason: reasonField,
-});
-export const reasonSchema = z.object({ reason: reasonField });
+/** The forms' schemas (shared with the browser): a partner and a reason; a reason alone (hold, recall). */
+const manualRouteSchema = routeToFormSchema;
+const reasonSchema = reasonFormSchema;
 
 function parse<T extends z.ZodTypeAny>(schema: T, raw: unknown): z.infer<T> {
   const r = schema.safeParse(raw);

@@ -1,8 +1,6 @@
 /**
  * Form schemas of the vendor's lead page, for the browser (Conform) and the
- * route's intents. The domain functions parse their input again with their
- * own schemas (route.server.ts: manualRouteSchema, reasonSchema), which live in
- * a server module the browser bundle cannot import; these mirror them.
+ * route's intents; the domain functions (route.server.ts) parse with the same ones.
  */
 import { z } from "zod";
 
@@ -21,10 +19,10 @@ const reasonField = z
   .min(1, "Say why.")
   .max(1000, "At most 1000 characters.");
 
-/** Mirrors route.server.ts's manualRouteSchema. */
+/** Route a lead to a chosen partner (manual routing, override). */
 export const routeToFormSchema = z.object({
   partnerId: z.string({ required_error: "Choose a partner." }).uuid("Choose a partner."),
   reason: reasonField,
 });
-/** Mirrors route.server.ts's reasonSchema (hold, recall). */
+/** Hold, recall. */
 export const reasonFormSchema = z.object({ reason: reasonField });
