@@ -6,6 +6,7 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
   pgEnum,
   pgTable,
@@ -168,16 +169,28 @@ export const leadOffers = pgTable(
   ],
 );
 
-/** How a candidate fared in one routing decision (stored in routing_decisions.candidates). */
+/**
+ * How a candidate fared in one routing decision (stored in routing_decisions.candidates).
+ * Kept small (a decision lists every partner of the lead's territory): the
+ * partner's name is looked up by id when the explanation is shown, and
+ * exclusions are codes (routing.ts's ExclusionCode) that the reader words.
+ * Decisions stored before that carry `name` and worded exclusions; both read.
+ */
 export interface RoutingCandidateJson {
   partnerId: string;
-  name: string;
-  /** Why the partner could not get the lead (empty when eligible). */
+  /** The partner's name when decided (older decisions only). */
+  name?: string;
+  /** Why the partner could not get the lead (empty when eligible): exclusion codes, or sentences in older decisions. */
   excluded: string[];
+  /** With the "capacity" exclusion: the partner's open leads and its capacity then. */
+  capacity?: [open: number, capacity: number];
   /** Total score 0..1 (eligible candidates only). */
   score?: number;
-  /** Weighted parts of the score: tier, acceptanceRate, timeToAccept, winRate. */
-  parts?: Record<string, number>;
+  /**
+   * Weighted parts of the score: [tier, acceptanceRate, timeToAccept, winRate]
+   * (older decisions: an object with those keys).
+   */
+  parts?: number[] | Record<string, number>;
 }
 
 /** Every routing decision with its explanation: the candidates, how each scored or why it was excluded, and the seed. */
@@ -195,7 +208,8 @@ export const routingDecisions = pgTable(
     /** The tie-break draw's seed: replaying the candidates with it gives the same partner. */
     seed: text("seed").notNull(),
     chosenPartnerId: uuid("chosen_partner_id").references(() => partners.id),
-    candidates: jsonb("candidates").$type<RoutingCandidateJson[]>().notNull(),
+    /** json, not jsonb: written in bulk and only ever read whole (json input only checks the text). */
+    candidates: json("candidates").$type<RoutingCandidateJson[]>().notNull(),
     /** Partners left out before scoring, counted by reason (e.g. {"territory": 1940}). */
     excludedCounts: jsonb("excluded_counts")
       .$type<Record<string, number>>()

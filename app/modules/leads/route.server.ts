@@ -49,10 +49,14 @@ import { recordLeadEvent } from "./events.server";
 import { offerLinks, offerRecipients } from "./offer-links.server";
 import {
   decide,
+  excludedCandidate,
+  exclusionLabels,
   exclusions,
   requirementsFor,
+  SCORE_PARTS,
   scorePartner,
   servingAreas,
+  type ExclusionCode,
   type PartnerFacts,
   type RoutingDecisionResult,
   type Tier,
@@ -447,7 +451,6 @@ async function writePlans(
       rules_version: "int",
       seed: "text",
       chosen_partner_id: "uuid",
-      candidates: "jsonb",
       excluded_counts: "jsonb",
       summary: "text",
     },
@@ -460,10 +463,10 @@ async function writePlans(
       rules_version: world.version,
       seed: p.seed,
       chosen_partner_id: p.offer?.partner.id ?? null,
-      candidates: p.decision.candidates,
       excluded_counts: p.decision.excludedCounts,
       summary: p.decision.summary,
     })),
+    { column: "candidates", values: plans.map((p) => p.decision.candidates) },
   );
   const offered = plans.filter((p) => p.offer);
   await insertRows(
@@ -655,25 +658,43 @@ async function writePlans(
 }
 
 /**
- * A multi-row INSERT with ONE parameter: the rows as a jsonb array, unpacked
- * with jsonb_array_elements (drizzle's values() builder costs ~0.2 ms per row
- * of jsonb here, more than the database; parsing one jsonb array is the
- * cheapest way in). `cols` maps column → SQL type; table and column names are
- * this file's constants, never input.
+ * A multi-row INSERT with one parameter: the rows as a json array, unpacked
+ * with json_to_recordset (drizzle's values() builder costs ~0.2 ms per row
+ * here, more than the database; one json text parsed once is the cheapest way
+ * in). `cols` maps column → SQL type; table and column names are this file's
+ * constants, never input. `bulky` names a json column whose values come as a
+ * second json array instead, matched by position: json_to_recordset would
+ * check a json column's text twice (the array, then the value), which for
+ * the explanations is most of the statement's time.
  */
-async function insertRows(tx: Db, table: string, cols: Record<string, string>, rows: Record<string, unknown>[]) {
+async function insertRows(
+  tx: Db,
+  table: string,
+  cols: Record<string, string>,
+  rows: Record<string, unknown>[],
+  bulky?: { column: string; values: unknown[] },
+) {
   if (rows.length === 0) return;
-  const names = Object.keys(cols).join(", ");
-  const exprs = Object.entries(cols)
-    .map(([n, t]) => (t === "jsonb" ? `e->'${n}'` : `(e->>'${n}')::${t}`))
+  const names = Object.keys(cols);
+  const defs = Object.entries(cols)
+    .map(([n, t]) => `${n} ${t}`)
     .join(", ");
-  await tx.execute(
-    sql`insert into ${sql.raw(table)} (${sql.raw(names)}) select ${sql.raw(exprs)} from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) e`,
-  );
+  if (!bulky) {
+    await tx.execute(
+      sql`insert into ${sql.raw(table)} (${sql.raw(names.join(", "))}) select ${sql.raw(names.join(", "))} from json_to_recordset(${JSON.stringify(rows)}::json) as v(${sql.raw(defs)})`,
+    );
+  } else {
+    await tx.execute(sql`
+      insert into ${sql.raw(table)} (${sql.raw([...names, bulky.column].join(", "))})
+      select ${sql.raw(names.map((n) => `v.${n}`).join(", "))}, b.value
+        from rows from (json_to_recordset(${JSON.stringify(rows)}::json) as (${sql.raw(defs)}))
+             with ordinality as v(${sql.raw(names.join(", "))}, n)
+        join json_array_elements(${JSON.stringify(bulky.values)}::json) with ordinality as b(value, n) using (n)`);
+  }
 }
 
 /**
- * Explanations are a few kB of jsonb per decision: lz4 compresses them several
+ * Explanations are a few kB of json per decision: lz4 compresses them several
  * times faster than the default pglz. Only where the server has lz4 (a
  * session setting for this transaction; PGlite and older servers keep pglz).
  */
@@ -962,11 +983,17 @@ export async function manualRoute(
     const recalled = pendingFor ? await recallPending(tx, ctx, lead, input.reason, now) : null;
     const offered = new Set(history?.partners ?? []);
     const req = requirementsFor({ productId: lead.productId }, rulesRow.rules);
-    const why = exclusions(partner, { previouslyOffered: offered }, req).map((w) => w.text);
+    const why: { code: ExclusionCode; text: string }[] = exclusions(partner, { previouslyOffered: offered }, req);
     const areas = servingAreas({ country: lead.country, region: lead.region }, rulesRow.rules);
-    if (!partner.territories.some((t) => areas.has(t))) why.unshift("outside the territory");
+    if (!partner.territories.some((t) => areas.has(t))) {
+      why.unshift({ code: "territory", text: exclusionLabels.territory });
+    }
     const s = scorePartner(partner, rulesRow.rules.weights);
-    const candidate: RoutingCandidateJson = { partnerId: partner.id, name: partner.name, excluded: why, ...s };
+    const candidate: RoutingCandidateJson = {
+      ...excludedCandidate(partner, why),
+      score: s.score,
+      parts: SCORE_PARTS.map((k) => s.parts[k]!),
+    };
     const label = mode === "override" ? "Override" : "Manual";
     const plan: Plan = {
       lead: { ...lead, status: recalled ? "new" : lead.status },
@@ -978,7 +1005,7 @@ export async function manualRoute(
         excludedCounts: {},
         summary:
           `${label}: offered to ${partner.name} by ${ctx.actor.label}: ${input.reason}` +
-          (why.length ? ` (the engine would exclude it: ${why.join("; ")})` : "") +
+          (why.length ? ` (the engine would exclude it: ${why.map((w) => w.text).join("; ")})` : "") +
           ".",
       },
       offer: { id: randomUUID(), partner, ...offerDeadlines(now, rulesRow.rules.slaBusinessDays, partner.calendar) },

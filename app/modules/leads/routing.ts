@@ -197,12 +197,26 @@ export function scorePartner(
   return { score: round6(score), parts };
 }
 
+/** The order of a stored candidate's score parts (routing_decisions.candidates[].parts). */
+export const SCORE_PARTS = ["tier", "acceptanceRate", "timeToAccept", "winRate"] as const;
+
+/** A stored candidate's score parts by name, whichever form it was stored in. */
+export function partsByName(parts: RoutingCandidateJson["parts"]): Record<string, number> | null {
+  if (!parts) return null;
+  if (!Array.isArray(parts)) return parts;
+  return Object.fromEntries(SCORE_PARTS.map((k, i) => [k, parts[i] ?? 0]));
+}
+
 /** A partner's score depends only on its facts and the weights: computed once per facts object. */
-const scoreCache = new WeakMap<object, { weights: RoutingRules["weights"]; result: ReturnType<typeof scorePartner> }>();
+const scoreCache = new WeakMap<
+  object,
+  { weights: RoutingRules["weights"]; result: { score: number; parts: number[] } }
+>();
 function cachedScore(p: PartnerFacts, weights: RoutingRules["weights"]) {
   const hit = scoreCache.get(p);
   if (hit && hit.weights === weights) return hit.result;
-  const result = scorePartner(p, weights);
+  const s = scorePartner(p, weights);
+  const result = { score: s.score, parts: SCORE_PARTS.map((k) => s.parts[k]!) };
   scoreCache.set(p, { weights, result });
   return result;
 }
@@ -289,20 +303,25 @@ export function decide(
       outside++;
       continue;
     }
+    names.set(p.id, p.name);
     const why = exclusions(p, lead, req);
     if (why.length > 0) {
       for (const w of why) bump(w.code);
-      candidates.push({ partnerId: p.id, name: p.name, excluded: why.map((w) => w.text) });
+      candidates.push(excludedCandidate(p, why));
       continue;
     }
     const s = cachedScore(p, rules.weights);
-    candidates.push({ partnerId: p.id, name: p.name, excluded: [], score: s.score, parts: s.parts });
+    candidates.push({ partnerId: p.id, excluded: [], score: s.score, parts: s.parts });
     scored.push({ partnerId: p.id, score: s.score });
-    names.set(p.id, p.name);
   }
   if (outside > 0) counts.territory = outside;
   // Best first, then the excluded ones by name: what the vendor reads first.
-  candidates.sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || cmp(a.name, b.name) || cmp(a.partnerId, b.partnerId));
+  candidates.sort(
+    (a, b) =>
+      (b.score ?? -1) - (a.score ?? -1) ||
+      cmp(names.get(a.partnerId)!, names.get(b.partnerId)!) ||
+      cmp(a.partnerId, b.partnerId),
+  );
   const chosen = pickWinner(scored, seed);
   const excludedInside = candidates.length - scored.length;
   let summary: string;
@@ -320,6 +339,31 @@ export function decide(
         : `No eligible partner: all ${candidates.length} in the territory excluded (${describeCounts(counts)}).`;
   }
   return { chosenPartnerId: chosen, candidates, excludedCounts: counts, eligibleCount: scored.length, summary };
+}
+
+/**
+ * The stored form of an excluded candidate: its exclusion codes (no name, no
+ * sentences: a decision lists every partner of the territory), and with
+ * "capacity" the partner's open leads and capacity then.
+ */
+export function excludedCandidate(
+  p: Pick<PartnerFacts, "id" | "openLeads" | "capacity">,
+  why: readonly { code: ExclusionCode }[],
+): RoutingCandidateJson {
+  const c: RoutingCandidateJson = { partnerId: p.id, excluded: why.map((w) => w.code) };
+  if (why.some((w) => w.code === "capacity")) c.capacity = [p.openLeads, p.capacity];
+  return c;
+}
+
+/**
+ * A stored candidate's exclusions as people read them: codes become words
+ * ("capacity exhausted (3 of 3 open)"); older decisions stored the words.
+ */
+export function exclusionWords(c: Pick<RoutingCandidateJson, "excluded" | "capacity">): string[] {
+  return (c.excluded ?? []).map((e) => {
+    if (e === "capacity" && c.capacity) return `capacity exhausted (${c.capacity[0]} of ${c.capacity[1]} open)`;
+    return Object.hasOwn(exclusionLabels, e) ? exclusionLabels[e as ExclusionCode] : e;
+  });
 }
 
 /** "capacity exhausted 3, paused lead offers 1" */

@@ -32,8 +32,10 @@ import { assertDistributor, formatDuration, leadSourceLabels } from "./board.ser
 import { formatInZone, partnerTimeZone } from "./business-hours";
 import { recordLeadEvent } from "./events.server";
 import {
+  exclusionWords,
   exclusions,
   inTerritory,
+  partsByName,
   requirementsFor,
   scorePartner,
   servingAreas,
@@ -192,7 +194,21 @@ export async function vendorLeadDetail(ctx: Ctx, leadId: string) {
       }
     : null;
 
-  // Candidate names may have changed since the decision: show the stored name (the decision as it was made).
+  // Decisions store candidates by partner id: their names are looked up here (older decisions stored the name then).
+  const unnamed = new Set<string>();
+  for (const { decision: d } of decisionRows) {
+    for (const c of d.candidates ?? []) if (!c.name) unnamed.add(c.partnerId);
+  }
+  const names = new Map(
+    unnamed.size > 0
+      ? (
+          await ctx.db
+            .select({ id: partners.id, name: partners.name })
+            .from(partners)
+            .where(inArray(partners.id, [...unnamed]))
+        ).map((r) => [r.id, r.name])
+      : [],
+  );
   const decisions = decisionRows.map(({ decision: d, decidedByName, chosenName }) => ({
     id: d.id,
     at: d.at,
@@ -207,7 +223,7 @@ export async function vendorLeadDetail(ctx: Ctx, leadId: string) {
     excludedCounts: Object.entries(d.excludedCounts ?? {})
       .map(([reason, n]) => ({ reason, count: n }))
       .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
-    candidates: sortCandidates(d.candidates ?? [], d.chosenPartnerId),
+    candidates: sortCandidates(d.candidates ?? [], d.chosenPartnerId, names),
   }));
 
   const hasPending = currentOffer?.pending ?? false;
@@ -245,14 +261,18 @@ export async function vendorLeadDetail(ctx: Ctx, leadId: string) {
 export type VendorLeadDetail = Awaited<ReturnType<typeof vendorLeadDetail>>;
 
 /** The chosen partner first, then eligible candidates by score, then the excluded ones by name. */
-function sortCandidates(candidates: RoutingCandidateJson[], chosenId: string | null) {
+function sortCandidates(
+  candidates: RoutingCandidateJson[],
+  chosenId: string | null,
+  names: ReadonlyMap<string, string>,
+) {
   return [...candidates]
     .map((c) => ({
       partnerId: c.partnerId,
-      name: c.name,
-      excluded: c.excluded ?? [],
+      name: c.name ?? names.get(c.partnerId) ?? "(partner removed)",
+      excluded: exclusionWords(c),
       score: c.score ?? null,
-      parts: c.parts ?? null,
+      parts: partsByName(c.parts),
       chosen: c.partnerId === chosenId,
     }))
     .sort((a, b) => {

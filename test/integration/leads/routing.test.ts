@@ -36,7 +36,7 @@ import {
   routeLeadInTx,
   routeLeads,
 } from "~/modules/leads/route.server";
-import { replayDecision } from "~/modules/leads/routing";
+import { exclusionWords, partsByName, replayDecision } from "~/modules/leads/routing";
 import { addHoliday, currentRules, listHolidays, publishRules, removeHoliday } from "~/modules/leads/rules.server";
 import { partnerLeadStats } from "~/modules/leads/stats.server";
 import { ForbiddenError, NotFoundError, RuleError, ValidationError } from "~/utils/errors.server";
@@ -173,14 +173,14 @@ describe("routeLead", () => {
     expect(byId.size).toBe(4);
     expect(byId.get(best.partner.id)!.excluded).toEqual([]);
     expect(byId.get(best.partner.id)!.score).toBeGreaterThan(byId.get(second.partner.id)!.score!);
-    expect(Object.keys(byId.get(best.partner.id)!.parts!).sort()).toEqual([
+    expect(Object.keys(partsByName(byId.get(best.partner.id)!.parts)!).sort()).toEqual([
       "acceptanceRate",
       "tier",
       "timeToAccept",
       "winRate",
     ]);
-    expect(byId.get(suspended.partner.id)!.excluded).toEqual(["not active (suspended)"]);
-    expect(byId.get(paused.partner.id)!.excluded).toEqual(["paused lead offers"]);
+    expect(byId.get(suspended.partner.id)!.excluded).toEqual(["inactive"]);
+    expect(exclusionWords(byId.get(paused.partner.id)!)).toEqual(["paused lead offers"]);
     expect(decision!.excludedCounts).toMatchObject({ inactive: 1, paused: 1 });
     expect(decision!.excludedCounts.territory).toBeGreaterThanOrEqual(1); // the partners elsewhere
     expect(decision!.summary).toMatch(/^Offered to .+: highest score 0\.\d\d of 2 eligible/);
@@ -245,7 +245,9 @@ describe("routeLead", () => {
     const out = await routeLead(ctxFor(db(), cm), lead.id);
     expect(out).toMatchObject({ kind: "offered", partnerId: b.partner.id });
     const [d] = await decisionsOf(lead.id);
-    expect(d!.candidates.find((c) => c.partnerId === a.partner.id)!.excluded).toEqual(["offered this lead before"]);
+    expect(exclusionWords(d!.candidates.find((c) => c.partnerId === a.partner.id)!)).toEqual([
+      "offered this lead before",
+    ]);
 
     // b lets it expire; one more (made-up) offer elsewhere makes 3 = maxOffers.
     await db()
@@ -302,7 +304,8 @@ describe("routeLead", () => {
     );
     const [d] = await decisionsOf(lead.id);
     expect(d!.chosenPartnerId).toBeNull();
-    expect(d!.candidates[0]!.excluded).toEqual(["capacity exhausted (1 of 1 open)"]);
+    expect(d!.candidates[0]!).toMatchObject({ excluded: ["capacity"], capacity: [1, 1] });
+    expect(exclusionWords(d!.candidates[0]!)).toEqual(["capacity exhausted (1 of 1 open)"]);
     const [mail] = await db()
       .select()
       .from(mailMessages)
@@ -441,7 +444,7 @@ describe("manual actions", () => {
     expect(offers.find((x) => x.partnerId === elsewhere.partner.id)!.outcome).toBeNull();
     const d2 = (await decisionsOf(lead.id)).at(-1)!;
     expect(d2.mode).toBe("override");
-    expect(d2.candidates[0]!.excluded).toContain("outside the territory");
+    expect(exclusionWords(d2.candidates[0]!)).toContain("outside the territory");
     expect(await audits("lead.overridden", lead.id)).toHaveLength(1);
     const [closed] = await db()
       .select()
@@ -602,11 +605,8 @@ describe("rules", () => {
     const [d] = await decisionsOf(lead.id);
     expect(d!.rulesVersion).toBe(version);
     const why = new Map(d!.candidates.map((c) => [c.partnerId, c.excluded]));
-    expect(why.get(uncertified.partner.id)).toEqual([`needs certification ${course.key}`]);
-    expect(why.get(unspecialized.partner.id)).toEqual([
-      "needs specialization mail-relay",
-      `needs certification ${course.key}`,
-    ]);
+    expect(why.get(uncertified.partner.id)).toEqual(["certification"]);
+    expect(why.get(unspecialized.partner.id)).toEqual(["specialization", "certification"]);
     await restoreDefaults();
   });
 

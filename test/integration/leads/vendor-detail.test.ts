@@ -9,6 +9,7 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { leadNotes, leadOffers, leads, partnerLeadSettings, routingDecisions } from "~db/schema";
 import { routeLead } from "~/modules/leads/route.server";
+import { exclusionWords } from "~/modules/leads/routing";
 import { addVendorNote, vendorLeadDetail } from "~/modules/leads/vendor-detail.server";
 import { ForbiddenError, NotFoundError, ValidationError } from "~/utils/errors.server";
 import {
@@ -134,9 +135,21 @@ describe("vendorLeadDetail", () => {
     expect(shown.seed).toBe(stored!.seed);
     expect(shown.summary).toBe(stored!.summary);
     expect(shown.chosenPartnerId).toBe(stored!.chosenPartnerId);
+    // Stored compactly (codes, no names), shown in words with the partners' names.
     expect(shown.candidates.map((c) => [c.partnerId, c.score, c.excluded]).sort()).toEqual(
-      stored!.candidates.map((c) => [c.partnerId, c.score ?? null, c.excluded]).sort(),
+      stored!.candidates.map((c) => [c.partnerId, c.score ?? null, exclusionWords(c)]).sort(),
     );
+    const names = new Map(Object.values(p).map((x) => [x.id, x.name]));
+    for (const c of shown.candidates) expect(c.name).toBe(names.get(c.partnerId));
+    expect(shown.candidates.find((c) => c.partnerId === p.Delta!.id)!.excluded).toEqual([
+      "capacity exhausted (1 of 1 open)",
+    ]);
+    expect(shown.candidates.find((c) => c.partnerId === p.Alpha!.id)!.parts).toEqual({
+      tier: expect.any(Number),
+      acceptanceRate: expect.any(Number),
+      timeToAccept: expect.any(Number),
+      winRate: expect.any(Number),
+    });
     // Alpha (gold) scores highest; its accept-by is shown in its own zone.
     expect(stored!.chosenPartnerId).toBe(p.Alpha!.id);
     expect(view.currentOffer).toMatchObject({ pending: true, partnerId: p.Alpha!.id, timeZone: "Asia/Tokyo" });

@@ -8,8 +8,10 @@ import { describe, expect, it } from "vitest";
 import type { RoutingRulesJson } from "~db/schema";
 import {
   decide,
+  exclusionWords,
   hashSeed,
   mulberry32,
+  partsByName,
   pickWinner,
   replayDecision,
   scorePartner,
@@ -100,7 +102,7 @@ const cases: { name: string; lead: LeadFacts; expect: Expect }[] = [
     expect: {
       p01: "eligible",
       p02: "eligible",
-      p03: ["not active (suspended)"],
+      p03: ["not active"],
       p04: ["agreement not current"],
       p05: ["paused lead offers"],
       p06: ["capacity exhausted (3 of 3 open)"],
@@ -117,9 +119,9 @@ const cases: { name: string; lead: LeadFacts; expect: Expect }[] = [
     lead: lead({ productId: PRODUCT_ARCHIVE }),
     expect: {
       p01: "eligible",
-      p02: ["needs certification archive-pro"],
-      p03: ["not active (suspended)", "needs specialization archiving", "needs certification archive-pro"],
-      p07: ["tier registered below silver"],
+      p02: ["missing the required certification"],
+      p03: ["not active", "missing the required specialization", "missing the required certification"],
+      p07: ["below the minimum tier"],
     },
   },
   {
@@ -164,7 +166,7 @@ describe("eligibility on a table of partners × leads", () => {
       else if (w === "eligible") {
         expect(c?.excluded, id).toEqual([]);
         expect(c?.score, id).toBeGreaterThanOrEqual(0);
-      } else expect(c?.excluded, id).toEqual(w);
+      } else expect(c && exclusionWords(c), id).toEqual(w);
     }
     // Every partner is either listed or counted as outside the territory.
     expect(d.candidates.length + (d.excludedCounts.territory ?? 0)).toBe(all.length);
@@ -202,11 +204,26 @@ describe("eligibility on a table of partners × leads", () => {
   it("the rule-wide certification and minimum tier apply to every lead", () => {
     const strict = { ...rules, requiredCertification: "archive-pro", minimumTier: "gold" as const };
     const d = decide(lead(), [P.nlGold, P.nlSilver], strict, "seed");
-    expect(d.candidates.find((c) => c.partnerId === "p02")!.excluded).toEqual([
-      "needs certification archive-pro",
-      "tier silver below gold",
-    ]);
+    // Stored as codes (a decision lists every partner of the territory), read as words.
+    const p02 = d.candidates.find((c) => c.partnerId === "p02")!;
+    expect(p02.excluded).toEqual(["certification", "tier"]);
+    expect(exclusionWords(p02)).toEqual(["missing the required certification", "below the minimum tier"]);
     expect(d.chosenPartnerId).toBe("p01");
+  });
+
+  it("stores candidates compactly and reads older decisions' words and part names as they were", () => {
+    const d = decide(lead(), all, rules, "seed");
+    const full = d.candidates.find((c) => c.partnerId === "p06")!;
+    expect(full).toEqual({ partnerId: "p06", excluded: ["capacity"], capacity: [3, 3] });
+    const chosen = d.candidates.find((c) => c.partnerId === d.chosenPartnerId)!;
+    expect(chosen).not.toHaveProperty("name");
+    expect(chosen.parts).toHaveLength(4);
+    expect(partsByName(chosen.parts)).toEqual(scorePartner(P.nlGold, rules.weights).parts);
+    // A decision stored before: name, sentences and named parts come back unchanged.
+    const old = { partnerId: "x", name: "Old Co", excluded: ["tier silver below gold"] };
+    expect(exclusionWords(old)).toEqual(["tier silver below gold"]);
+    expect(partsByName({ tier: 0.3, winRate: 0.1 })).toEqual({ tier: 0.3, winRate: 0.1 });
+    expect(partsByName(undefined)).toBeNull();
   });
 });
 
