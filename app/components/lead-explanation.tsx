@@ -5,6 +5,7 @@
  * version that replay it). Render it with vendorLeadDetail's decisions.
  */
 import { formatDateTime } from "~/components/ui";
+import { exclusionLabels } from "~/modules/leads/routing";
 import type { VendorLeadDetail } from "~/modules/leads/vendor-detail.server";
 
 type Decision = VendorLeadDetail["decisions"][number];
@@ -14,19 +15,6 @@ const partLabels: Record<string, string> = {
   acceptanceRate: "acceptance",
   timeToAccept: "time to accept",
   winRate: "win rate",
-};
-
-/** Exclusion codes of excludedCounts, as people read them. */
-const reasonLabels: Record<string, string> = {
-  territory: "outside the territory",
-  inactive: "not active",
-  agreement: "agreement not current",
-  paused: "paused lead offers",
-  specialization: "missing the required specialization",
-  certification: "missing the required certification",
-  tier: "below the minimum tier",
-  capacity: "capacity exhausted",
-  previouslyOffered: "offered this lead before",
 };
 
 export function CandidatesTable({ candidates }: { candidates: Decision["candidates"] }) {
@@ -77,7 +65,10 @@ export function DecisionFacts({ decision: d }: { decision: Decision }) {
       </p>
       {d.excludedCounts.length > 0 ? (
         <p className="muted" style={{ margin: "0.3rem 0" }} data-excluded-counts>
-          Left out: {d.excludedCounts.map((e) => `${e.count} ${reasonLabels[e.reason] ?? e.reason}`).join(", ")}
+          Left out:{" "}
+          {d.excludedCounts
+            .map((e) => `${e.count} ${(exclusionLabels as Record<string, string>)[e.reason] ?? e.reason}`)
+            .join(", ")}
         </p>
       ) : null}
       <CandidatesTable candidates={d.candidates} />

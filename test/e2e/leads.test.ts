@@ -151,10 +151,9 @@ describe("sharing a lead", () => {
     // 8. Back on the lead: won, with its value.
     await page.goto("/leads");
     await page.locator("tbody tr", { hasText: "Hokkaido Fisheries Co." }).getByRole("link").first().click();
-    await page
-      .getByRole("link", { name: /L-\d{6}|deal/i })
-      .first()
-      .waitFor();
+    // Wait for the lead page itself: the list has a "Status" filter too.
+    await page.getByRole("heading", { name: "Work the lead" }).waitFor();
+    await page.getByRole("link", { name: "Open the registration" }).waitFor();
     await page.getByLabel("Status", { exact: true }).selectOption("won");
     await page.getByLabel("Won value (when won)").fill("2500000");
     await page.getByLabel("Currency (when won)").selectOption("JPY");
