@@ -38,6 +38,29 @@ export const envSchema = z.object({
   MAIL_CRITICAL_ALERT_MINUTES: z.coerce.number().positive().default(60),
   MAIL_OPS_ADDRESS: z.preprocess(emptyAsUnset, z.string().trim().email().optional()),
   JOBS: z.enum(["on", "off"]).default("on"),
+  /** Stripe (license orders by card). Unset: Stripe is not configured, card payment is unavailable, invoices still work. */
+  STRIPE_SECRET_KEY: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .trim()
+      .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, "must be a Stripe secret key (sk_test_…, sk_live_… or rk_…)")
+      .optional(),
+  ),
+  /** Verifies the signature of POST /webhooks/stripe; required when STRIPE_SECRET_KEY is set. */
+  STRIPE_WEBHOOK_SECRET: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .trim()
+      .regex(/^whsec_\S+$/, "must be a webhook signing secret (whsec_…)")
+      .optional(),
+  ),
+  /** Another address for Stripe's API (a local stub in tests, stripe-mock): the SDK's protocol, host and port. */
+  STRIPE_API_BASE: optionalUrl(["http", "https"]).refine(
+    (v) => v === undefined || (URL.canParse(v) && new URL(v).pathname === "/"),
+    { message: "must be an origin such as http://127.0.0.1:12111 (no path)" },
+  ),
   /** Deal registration: protection after approval, name similarity that counts as a match, review target. */
   DEAL_PROTECTION_DAYS: z.coerce.number().int().min(1).max(730).default(90),
   DEAL_NAME_SIMILARITY: z.coerce.number().min(0.1).max(1).default(0.6),
@@ -60,6 +83,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       }
       if (e.MAIL_TRANSPORT === "resend" && !e.RESEND_API_KEY) {
         ctx.addIssue({ code: "custom", path: ["RESEND_API_KEY"], message: "required when MAIL_TRANSPORT=resend" });
+      }
+      if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["STRIPE_WEBHOOK_SECRET"],
+          message: "required when STRIPE_SECRET_KEY is set (payments are fulfilled on the verified webhook)",
+        });
       }
     })
     .safeParse(source);
