@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import { z } from "zod";
 
 /**
@@ -67,6 +68,18 @@ export const envSchema = z.object({
   DEAL_REVIEW_TARGET_BUSINESS_DAYS: z.coerce.number().int().min(1).max(30).default(2),
   /** Signs the one-click links in mails (lead offers). Unset outside production: generated into DATA_DIR. */
   LINK_SIGNING_SECRET: z.preprocess(emptyAsUnset, z.string().min(32, "must be at least 32 characters").optional()),
+  /**
+   * Signs license keys: an Ed25519 private key in PKCS#8, as PEM ("-----BEGIN PRIVATE KEY-----…", \n escapes
+   * allowed) or as the base64 of its DER. Unset outside production: generated into DATA_DIR/license-signing-key.pem.
+   */
+  LICENSE_SIGNING_KEY: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .trim()
+      .refine((v) => isEd25519PrivateKey(v), "must be an Ed25519 private key in PKCS#8 (PEM, or base64 DER)")
+      .optional(),
+  ),
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
 });
 
@@ -80,6 +93,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       }
       if (e.NODE_ENV === "production" && !e.LINK_SIGNING_SECRET) {
         ctx.addIssue({ code: "custom", path: ["LINK_SIGNING_SECRET"], message: "required in production" });
+      }
+      if (e.NODE_ENV === "production" && !e.LICENSE_SIGNING_KEY) {
+        ctx.addIssue({ code: "custom", path: ["LICENSE_SIGNING_KEY"], message: "required in production" });
       }
       if (e.MAIL_TRANSPORT === "resend" && !e.RESEND_API_KEY) {
         ctx.addIssue({ code: "custom", path: ["RESEND_API_KEY"], message: "required when MAIL_TRANSPORT=resend" });
@@ -109,4 +125,23 @@ export function env(): Env {
 export function appUrl(): string {
   const e = env();
   return (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
+}
+
+/**
+ * LICENSE_SIGNING_KEY's value as a private key: PKCS#8 PEM (literal "\\n" read as line breaks, for one-line
+ * environment files) or base64 of the PKCS#8 DER. Throws when it is neither.
+ */
+export function parseLicenseSigningKey(value: string): KeyObject {
+  const v = value.trim();
+  return v.includes("-----BEGIN")
+    ? createPrivateKey({ key: v.replace(/\\n/g, "\n"), format: "pem" })
+    : createPrivateKey({ key: Buffer.from(v, "base64"), format: "der", type: "pkcs8" });
+}
+
+function isEd25519PrivateKey(value: string): boolean {
+  try {
+    return parseLicenseSigningKey(value).asymmetricKeyType === "ed25519";
+  } catch {
+    return false;
+  }
 }

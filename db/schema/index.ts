@@ -6,3 +6,4 @@ export * from "./onboarding";
 export * from "./training";
 export * from "./deals";
 export * from "./leads";
+export * from "./licensing";

@@ -37,6 +37,8 @@ export const partners = pgTable(
     contacts: jsonb("contacts").$type<PartnerContactJson[]>().notNull().default(sql`'[]'::jsonb`),
     /** Opted in to the public partner locator (/partners). */
     listedInLocator: boolean("listed_in_locator").notNull().default(false),
+    /** May pay license orders by invoice (distributors on terms); set by the vendor. */
+    invoiceTermsAllowed: boolean("invoice_terms_allowed").notNull().default(false),
     /** The vendor's channel manager who owns the relationship (a users.id; no FK to keep the tables' order simple). */
     ownerUserId: uuid("owner_user_id"),
     /** Why the partner was suspended or terminated. */
