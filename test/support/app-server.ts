@@ -12,6 +12,9 @@
  * MAIL_RELAY_URL, so mail goes to the dev mailbox under DATA_DIR/mailbox) and
  * serve on 127.0.0.1:<free port>, with APP_URL set to that address. Inherited
  * MAIL_* and RESEND_* variables are dropped; pass `env` to set any of them.
+ * Inherited STRIPE_* variables are dropped too (Stripe not configured, as in
+ * the embedded default); pass `stripe: stub.env()` (test/support/stripe-stub.ts)
+ * for STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_API_BASE.
  *
  * It serves the built app in build/: test/run.ts builds before the suites.
  * server/main.ts would rebuild when sources are newer than the build, which
@@ -53,6 +56,8 @@ export interface AppServer {
 export interface StartOptions {
   /** Extra or overriding environment variables for the server process. */
   env?: Record<string, string>;
+  /** Stripe for the server: STRIPE_SECRET_KEY (sk_test_…), STRIPE_WEBHOOK_SECRET (whsec_…), STRIPE_API_BASE (the stub's URL). */
+  stripe?: Partial<Record<"STRIPE_SECRET_KEY" | "STRIPE_WEBHOOK_SECRET" | "STRIPE_API_BASE", string>>;
 }
 
 /** server/main.ts would rebuild a stale build; several test servers at once must not, so refuse instead. */
@@ -190,6 +195,7 @@ export async function startAppServer(opts: StartOptions = {}): Promise<AppServer
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(base)) {
     if (/^(MAIL_|RESEND_)/.test(k)) delete base[k]; // mail goes to the dev mailbox unless opts.env says otherwise
+    if (/^STRIPE_/.test(k)) delete base[k]; // a developer's own Stripe keys never reach a test server
   }
   for (const k of [
     "DATABASE_URL",
@@ -211,6 +217,7 @@ export async function startAppServer(opts: StartOptions = {}): Promise<AppServer
     HOST: "127.0.0.1",
     DATA_DIR: dataDir,
     MAIL_POLL_MS: "200",
+    ...opts.stripe,
     ...opts.env,
   };
 
