@@ -62,4 +62,57 @@ describe("parseEnv", () => {
   it("refuses an APP_URL that is not a URL", () => {
     expect(parseError({ APP_URL: "partners.vendor.example" })).toContain("APP_URL");
   });
+
+  describe("Stripe", () => {
+    const key = "sk_test_51AbCdEfGhIjKlMnOp";
+    const whsec = "whsec_0123456789abcdef";
+
+    it("is unconfigured by default, and an empty key means unset", () => {
+      const e = parseEnv({ STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: " " });
+      expect(e.STRIPE_SECRET_KEY).toBeUndefined();
+      expect(e.STRIPE_WEBHOOK_SECRET).toBeUndefined();
+      expect(e.STRIPE_API_BASE).toBeUndefined();
+    });
+
+    it("takes a secret key with its webhook secret and an API base", () => {
+      const e = parseEnv({
+        STRIPE_SECRET_KEY: key,
+        STRIPE_WEBHOOK_SECRET: whsec,
+        STRIPE_API_BASE: "http://127.0.0.1:12111",
+      });
+      expect(e).toMatchObject({
+        STRIPE_SECRET_KEY: key,
+        STRIPE_WEBHOOK_SECRET: whsec,
+        STRIPE_API_BASE: "http://127.0.0.1:12111",
+      });
+      expect(parseEnv({ STRIPE_SECRET_KEY: "rk_live_abc123", STRIPE_WEBHOOK_SECRET: whsec }).STRIPE_SECRET_KEY).toBe(
+        "rk_live_abc123",
+      );
+    });
+
+    it("requires STRIPE_WEBHOOK_SECRET when the key is set", () => {
+      const message = parseError({ STRIPE_SECRET_KEY: key });
+      expect(message).toMatch(/STRIPE_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set/);
+      expect(message).not.toContain(key);
+    });
+
+    it("refuses a publishable key or a malformed secret without echoing them", () => {
+      const publishable = parseError({ STRIPE_SECRET_KEY: "pk_test_visible123", STRIPE_WEBHOOK_SECRET: whsec });
+      expect(publishable).toContain("STRIPE_SECRET_KEY: must be a Stripe secret key");
+      expect(publishable).not.toContain("pk_test_visible123");
+      const badWhsec = parseError({ STRIPE_SECRET_KEY: key, STRIPE_WEBHOOK_SECRET: "hunter2-secret" });
+      expect(badWhsec).toContain("STRIPE_WEBHOOK_SECRET: must be a webhook signing secret");
+      expect(badWhsec).not.toContain("hunter2-secret");
+    });
+
+    it("takes STRIPE_API_BASE as an http(s) origin only", () => {
+      expect(parseError({ STRIPE_API_BASE: "ftp://stub:21" })).toContain("STRIPE_API_BASE");
+      expect(parseError({ STRIPE_API_BASE: "http://127.0.0.1:12111/v1" })).toMatch(
+        /STRIPE_API_BASE: must be an origin/,
+      );
+      expect(parseEnv({ STRIPE_API_BASE: "https://stripe-mock.internal/" }).STRIPE_API_BASE).toBe(
+        "https://stripe-mock.internal/",
+      );
+    });
+  });
 });
