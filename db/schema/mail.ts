@@ -1,4 +1,4 @@
-import { boolean, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { partners } from "./partners";
 import { users } from "./auth";
 
@@ -17,8 +17,11 @@ export const mailMessages = pgTable(
     toName: text("to_name"),
     fromAddress: text("from_address").notNull(),
     subject: text("subject").notNull(),
-    html: text("html").notNull(),
-    text: text("text").notNull(),
+    /** Null until rendered: a message queued in bulk (enqueueMails) is rendered from `data` at its first delivery. */
+    html: text("html"),
+    text: text("text"),
+    /** The template's data, for a message rendered at delivery. */
+    data: jsonb("data"),
     critical: boolean("critical").notNull().default(false),
     status: mailStatus("status").notNull().default("queued"),
     partnerId: uuid("partner_id").references(() => partners.id),
@@ -61,6 +64,8 @@ export const mailAttempts = pgTable(
 );
 
 export type MailMessage = typeof mailMessages.$inferSelect;
+/** A message with its content rendered: what a transport sends. */
+export type RenderedMessage = MailMessage & { html: string; text: string };
 
 /** Each recipient of a message, delivered (or refused) on its own. */
 export const mailRecipients = pgTable(

@@ -27,7 +27,7 @@ import { execFileSync } from "node:child_process";
 import { inArray } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import { openDatabase } from "../../db/client";
-import { mailMessages } from "../../db/schema";
+import { mailMessages, type RenderedMessage } from "../../db/schema";
 import { startJobs } from "../../app/modules/jobs/jobs.server";
 import { deliverDue } from "../../app/modules/mail/deliver.server";
 import { enqueueMail } from "../../app/modules/mail/enqueue.server";
@@ -132,7 +132,7 @@ async function main() {
 
         // 2. Direct: the same messages, straight into a pooled nodemailer transport.
         const raws = await Promise.all(
-          rows.map(async (m) => ({ m, raw: await composeRaw(m, [{ address: m.toAddress, name: m.toName }]) })),
+          rows.map(async (m) => ({ m, raw: await composeRaw(m as RenderedMessage, [{ address: m.toAddress, name: m.toName }]) })),
         );
         const transporter = nodemailer.createTransport({ url: relay.url, pool: true, maxConnections: 4 } as never);
         const base = sink.received.length;

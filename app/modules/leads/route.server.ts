@@ -14,8 +14,8 @@
  * writes the outcome. Both paths share the writer (writePlans), which uses
  * multi-row INSERTs and one UPDATE … FROM (VALUES …): bulk routing decides a
  * chunk of leads in memory over facts loaded once and writes the chunk with a
- * handful of statements. What stays per offer is the mail: one rendered
- * "lead-offer" per recipient (enqueueMail).
+ * handful of statements, the offer mails included (enqueueMails: stored
+ * with their data, rendered at delivery).
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { reasonFormSchema, routeToFormSchema } from "./vendor-schemas";
@@ -36,13 +36,14 @@ import {
 } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import { nowOf, type Ctx } from "~/modules/auth/actor";
-import { enqueueMail } from "~/modules/mail/enqueue.server";
+import { enqueueMail, enqueueMails, type EnqueueInput } from "~/modules/mail/enqueue.server";
 import type { Recipient } from "~/modules/mail/transports.server";
 import { currentAgreement, standingOf } from "~/modules/onboarding/agreement-standing.server";
 import { countryName } from "~/utils/countries";
 import { appUrl } from "~/utils/env.server";
 import { ForbiddenError, NotFoundError, RuleError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
+import { insertRows } from "~/utils/sql.server";
 import { can } from "~/utils/permissions";
 import { formatInZone, offerDeadlines, partnerTimeZone, type WorkCalendar } from "./business-hours";
 import { recordLeadEvent } from "./events.server";
@@ -466,7 +467,7 @@ async function writePlans(
       excluded_counts: p.decision.excludedCounts,
       summary: p.decision.summary,
     })),
-    { column: "candidates", values: plans.map((p) => p.decision.candidates) },
+    { bulky: { column: "candidates", values: plans.map((p) => p.decision.candidates) } },
   );
   const offered = plans.filter((p) => p.offer);
   await insertRows(
@@ -572,16 +573,18 @@ async function writePlans(
   );
   const t1 = performance.now();
   let mails = 0;
-  // Offer mails: one per recipient, with that recipient's signed links.
+  // Offer mails: one per recipient, with that recipient's signed links; queued
+  // in bulk and rendered at delivery.
   if (offered.length > 0) {
     const recipients = await offerRecipients(tx, [...new Set(offered.map((p) => p.offer!.partner.id))]);
+    const offerMails: EnqueueInput<"lead-offer">[] = [];
     for (const p of offered) {
       const o = p.offer!;
       const acceptBy = formatInZone(o.acceptBy, o.partner.calendar.timeZone);
       const ref = leadRef(p.lead.number);
       for (const r of recipients.get(o.partner.id) ?? []) {
         const links = offerLinks(o.id, r.userId, o.acceptBy);
-        await enqueueMail(tx, {
+        offerMails.push({
           to: r.address,
           toName: r.name,
           template: "lead-offer",
@@ -603,9 +606,9 @@ async function writePlans(
           partnerId: o.partner.id,
           userId: r.userId,
         });
-        mails++;
       }
     }
+    mails += await enqueueMails(tx, offerMails);
   }
   // Leads left with the vendor: the channel team is told.
   const flagged = plans.filter((p) => p.attention);
@@ -654,42 +657,6 @@ async function writePlans(
     opts.timings.writeMs += t1 - t0;
     opts.timings.mailMs += performance.now() - t1;
     opts.timings.mails += mails;
-  }
-}
-
-/**
- * A multi-row INSERT with one parameter: the rows as a json array, unpacked
- * with json_to_recordset (drizzle's values() builder costs ~0.2 ms per row
- * here, more than the database; one json text parsed once is the cheapest way
- * in). `cols` maps column → SQL type; table and column names are this file's
- * constants, never input. `bulky` names a json column whose values come as a
- * second json array instead, matched by position: json_to_recordset would
- * check a json column's text twice (the array, then the value), which for
- * the explanations is most of the statement's time.
- */
-async function insertRows(
-  tx: Db,
-  table: string,
-  cols: Record<string, string>,
-  rows: Record<string, unknown>[],
-  bulky?: { column: string; values: unknown[] },
-) {
-  if (rows.length === 0) return;
-  const names = Object.keys(cols);
-  const defs = Object.entries(cols)
-    .map(([n, t]) => `${n} ${t}`)
-    .join(", ");
-  if (!bulky) {
-    await tx.execute(
-      sql`insert into ${sql.raw(table)} (${sql.raw(names.join(", "))}) select ${sql.raw(names.join(", "))} from json_to_recordset(${JSON.stringify(rows)}::json) as v(${sql.raw(defs)})`,
-    );
-  } else {
-    await tx.execute(sql`
-      insert into ${sql.raw(table)} (${sql.raw([...names, bulky.column].join(", "))})
-      select ${sql.raw(names.map((n) => `v.${n}`).join(", "))}, b.value
-        from rows from (json_to_recordset(${JSON.stringify(rows)}::json) as (${sql.raw(defs)}))
-             with ordinality as v(${sql.raw(names.join(", "))}, n)
-        join json_array_elements(${JSON.stringify(bulky.values)}::json) with ordinality as b(value, n) using (n)`);
   }
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, asc, count, eq, gte, inArray, isNull, lte, min, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "~db/client";
-import { mailMessages, mailRecipients, mailSettings, type MailMessage } from "~db/schema";
+import { mailMessages, mailRecipients, mailSettings, type MailMessage, type RenderedMessage } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import { nowOf, type Ctx } from "~/modules/auth/actor";
 import { NotFoundError, RuleError } from "~/utils/errors.server";
@@ -190,7 +190,7 @@ async function mailOperations(
   const lines = stuck.map((m) => `- ${m.messageId} to ${m.toAddress}: "${m.subject}" (last error: ${m.lastError ?? "none"})`);
   const text = `${stuck.length} critical notification(s) are still undelivered after the alert threshold:\n\n${lines.join("\n")}\n`;
   const domain = /@([^>]+)>/.exec(stuck[0]!.messageId)?.[1] ?? "portal.invalid";
-  const alert: MailMessage = {
+  const alert: RenderedMessage = {
     ...stuck[0]!,
     messageId: `<critical-alert-${randomUUID()}@${domain}>`,
     dedupeKey: `critical-alert:${stuck.map((m) => m.id).join(",")}`,

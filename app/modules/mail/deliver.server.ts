@@ -3,6 +3,7 @@ import type { Db } from "~db/client";
 import { mailAttempts, mailMessages, mailRecipients, type MailMessage } from "~db/schema";
 import { isPaused } from "./admin.server";
 import { afterAttempt, DEFAULT_LIFETIME_MS, type DeliveryOutcome } from "./retry";
+import { renderedMessage } from "./render.server";
 import type { MailTransport, SendResult } from "./transports.server";
 
 export interface Transports {
@@ -73,7 +74,8 @@ export async function deliverDue(db: Db, transports: Transports | MailTransport,
   return claimed.length;
 }
 
-async function attempt(db: Db, message: MailMessage, transport: MailTransport, clock: () => Date, lifetimeMs: number) {
+async function attempt(db: Db, queued: MailMessage, transport: MailTransport, clock: () => Date, lifetimeMs: number) {
+  const message = await renderedMessage(db, queued, { store: true });
   const pending = await db
     .select({ id: mailRecipients.id, address: mailRecipients.address, name: mailRecipients.name })
     .from(mailRecipients)

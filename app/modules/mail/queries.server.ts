@@ -4,6 +4,7 @@ import { mailAttempts, mailMessages, mailRecipients, mailStatus } from "~db/sche
 import type { Ctx } from "~/modules/auth/actor";
 import { NotFoundError } from "~/utils/errors.server";
 import { escapeLike } from "~/utils/sql.server";
+import { renderedMessage } from "./render.server";
 
 export const MAIL_PAGE_SIZE = 50;
 export const mailStatuses = mailStatus.enumValues;
@@ -46,5 +47,5 @@ export async function getMail(ctx: Ctx, id: string) {
   if (!message) throw new NotFoundError("Message not found.");
   const attempts = await ctx.db.select().from(mailAttempts).where(eq(mailAttempts.mailId, id)).orderBy(mailAttempts.at);
   const recipients = await ctx.db.select().from(mailRecipients).where(eq(mailRecipients.mailId, id)).orderBy(mailRecipients.address);
-  return { message, attempts, recipients };
+  return { message: await renderedMessage(ctx.db, message, { store: false }), attempts, recipients };
 }

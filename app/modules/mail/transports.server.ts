@@ -3,7 +3,7 @@ import path from "node:path";
 import nodemailer from "nodemailer";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { Resend } from "resend";
-import type { MailMessage } from "~db/schema";
+import type { RenderedMessage } from "~db/schema";
 import { classifyHttpError, classifySmtpError, type DeliveryOutcome } from "./retry";
 
 export interface Recipient {
@@ -19,14 +19,14 @@ export interface SendResult {
 
 export interface MailTransport {
   readonly name: string;
-  send(message: MailMessage, recipients: Recipient[]): Promise<SendResult>;
+  send(message: RenderedMessage, recipients: Recipient[]): Promise<SendResult>;
   close(): void;
 }
 
 const formatAddress = (r: Recipient) => (r.name ? { name: r.name, address: r.address } : r.address);
 
 /** The message as it goes on the wire, with its stable Message-ID. */
-export function composeRaw(message: MailMessage, recipients: Recipient[]): Promise<Buffer> {
+export function composeRaw(message: RenderedMessage, recipients: Recipient[]): Promise<Buffer> {
   const composer = new MailComposer({
     from: message.fromAddress,
     to: recipients.map(formatAddress),

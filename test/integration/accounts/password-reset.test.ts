@@ -25,8 +25,8 @@ async function resetTokenFromMail(user: TestUser): Promise<string> {
   expect(mails).toHaveLength(1);
   const mail = mails[0]!;
   expect(mail.toAddress).toBe(user.email);
-  const match = new RegExp(`${appUrl().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/reset-password/([A-Za-z0-9_-]+)`).exec(mail.text);
-  expect(match, mail.text).not.toBeNull();
+  const match = new RegExp(`${appUrl().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/reset-password/([A-Za-z0-9_-]+)`).exec(mail.text!);
+  expect(match, mail.text!).not.toBeNull();
   expect(mail.html).toContain(match![0]);
   return match![1]!;
 }

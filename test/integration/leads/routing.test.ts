@@ -10,6 +10,7 @@
  * the test creates, so routing sees exactly those candidates. Tests that
  * publish rules put the defaults back at the end.
  */
+import { renderedMessage } from "~/modules/mail/render.server";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -203,7 +204,9 @@ describe("routeLead", () => {
     expect(mails.map((m) => m.toAddress).sort()).toEqual([best.admin.email, chosen.email].sort());
     expect(mails.every((m) => m.critical && m.template === "lead-offer" && m.partnerId === best.partner.id)).toBe(true);
     expect(mails[0]!.subject).toContain("accept by Tue 10 Mar 2026, 15:00 (Asia/Tokyo)");
-    expect(mails[0]!.html).toContain("/leads/offer/");
+    // Queued in bulk: rendered at delivery, with the recipient's signed links.
+    expect(mails[0]!.html).toBeNull();
+    expect((await renderedMessage(db(), mails[0]!, { store: false })).html).toContain("/leads/offer/");
 
     // Routing again is skipped: the lead is with a partner.
     expect(await routeLead(ctxFor(db(), cm), lead.id)).toMatchObject({ kind: "skipped" });

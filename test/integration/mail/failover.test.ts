@@ -6,7 +6,7 @@
  */
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { mailAttempts, mailMessages, type MailMessage } from "~db/schema";
+import { mailAttempts, mailMessages, type RenderedMessage } from "~db/schema";
 import { deliverDue, type Transports } from "~/modules/mail/deliver.server";
 import { enqueueMail } from "~/modules/mail/enqueue.server";
 import { resendTransport, smtpTransport, type MailTransport } from "~/modules/mail/transports.server";
@@ -41,7 +41,7 @@ beforeEach(() => {
   stub.failAlways(null);
 });
 
-async function queue(to = `${unique("rcpt")}@example.test`): Promise<MailMessage> {
+async function queue(to = `${unique("rcpt")}@example.test`): Promise<RenderedMessage> {
   const id = await enqueueMail(db(), {
     to,
     toName: "Ada Lovelace",
@@ -57,7 +57,8 @@ async function queue(to = `${unique("rcpt")}@example.test`): Promise<MailMessage
     .update(mailMessages)
     .set({ nextAttemptAt: new Date(Date.now() - 1000) })
     .where(eq(mailMessages.id, id!));
-  return (await db().select().from(mailMessages).where(eq(mailMessages.id, id!)))[0]!;
+  // enqueueMail renders at once (enqueueMails leaves it to delivery).
+  return (await db().select().from(mailMessages).where(eq(mailMessages.id, id!)))[0]! as RenderedMessage;
 }
 
 const reload = async (id: string) => (await db().select().from(mailMessages).where(eq(mailMessages.id, id)))[0]!;

@@ -12,7 +12,7 @@ import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mailAttempts, mailMessages, mailOptOuts, mailRecipients, type MailMessage } from "~db/schema";
 import { deliverDue } from "~/modules/mail/deliver.server";
-import { enqueueMail } from "~/modules/mail/enqueue.server";
+import { enqueueMail, enqueueMails } from "~/modules/mail/enqueue.server";
 import { getMail, listMail } from "~/modules/mail/queries.server";
 import { mailboxTransport, smtpTransport, type MailTransport, type Recipient } from "~/modules/mail/transports.server";
 import { createUser, ctxFor, setupTestDb, unique } from "../../support/factories";
@@ -159,6 +159,78 @@ describe("enqueueMail", () => {
     };
     // password-changed is a security mail: queued despite the opt-out row.
     expect(await enqueueMail(db(), { ...input, dedupeKey: unique("optout") })).toBeTruthy();
+  });
+});
+
+describe("enqueueMails (bulk, rendered at delivery)", () => {
+  const offer = (to: string, key: string, userId: string | null = null) => ({
+    to,
+    toName: "Yui Tanaka",
+    template: "password-changed" as const,
+    data: { name: `Yui ${key}`, portalUrl: "https://portal.vendor.test" },
+    dedupeKey: key,
+    critical: true,
+    userId,
+  });
+  const byKey = async (key: string) =>
+    (await db().select().from(mailMessages).where(eq(mailMessages.dedupeKey, key)))[0];
+
+  it("queues many messages with their data and subject, content still to render, recipients included", async () => {
+    const keys = [unique("bulk"), unique("bulk"), unique("bulk")];
+    expect(await enqueueMails(db(), keys.map((k) => offer(address("yui"), k)))).toBe(3);
+    for (const k of keys) {
+      const m = (await byKey(k))!;
+      expect(m).toMatchObject({ html: null, text: null, critical: true, status: "queued", subject: "Your Channel Partner Portal password was changed" });
+      expect(m.data).toEqual({ name: `Yui ${k}`, portalUrl: "https://portal.vendor.test" });
+      expect(await recipientsOf(m.id)).toHaveLength(1);
+    }
+  });
+
+  it("skips dedupe keys already queued (by either function) and keeps the first message", async () => {
+    const key = unique("bulk-dupe");
+    const firstId = await queue({ dedupeKey: key });
+    expect(await enqueueMails(db(), [offer(address(), key), offer(address(), unique("bulk-new"))])).toBe(1);
+    expect((await byKey(key))!.id).toBe(firstId);
+    expect(await recipientsOf(firstId)).toHaveLength(1);
+  });
+
+  it("honours opt-outs of non-security templates", async () => {
+    const user = await createUser(db(), { role: "vendor_admin" });
+    await db().insert(mailOptOuts).values({ userId: user.id, template: "application-new" });
+    const key = unique("bulk-optout");
+    const queued = await enqueueMails(db(), [
+      {
+        to: user.email,
+        template: "application-new",
+        data: { companyName: "Acme", country: "Netherlands", reviewUrl: "https://portal.vendor.test/r" },
+        dedupeKey: key,
+        userId: user.id,
+      },
+    ]);
+    expect(queued).toBe(0);
+    expect(await byKey(key)).toBeUndefined();
+  });
+
+  it("is rendered at its first delivery, stored once, and the admin page shows it rendered without storing", async () => {
+    const key = unique("bulk-deliver");
+    const to = address("yui");
+    await enqueueMails(db(), [offer(to, key)]);
+    const queued = (await byKey(key))!;
+    const admin = await createUser(db(), { role: "vendor_admin" });
+    const shown = await getMail(ctxFor(db(), admin), queued.id);
+    expect(shown.message.text).toContain(`Hello Yui ${key}`);
+    expect((await byKey(key))!.html).toBeNull();
+
+    await onlyDue(queued.id);
+    expect(await deliverDue(db(), smtp, { workerId: "test-worker" })).toBe(1);
+    const sent = (await byKey(key))!;
+    expect(sent.status).toBe("sent");
+    expect(sent.text).toContain(`Hello Yui ${key}`);
+    expect(sent.html).toContain(`Yui ${key}`);
+    const mails = arrived(sent.messageId);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toBe("Your Channel Partner Portal password was changed");
+    expect(mails[0]!.text).toContain(`Hello Yui ${key}`);
   });
 });
 

@@ -213,7 +213,7 @@ describe("reinstatePartner", () => {
     const mails = await statusMails(w.partner.id);
     expect(mails).toHaveLength(3);
     expect(new Set(mails.map((m) => m.dedupeKey)).size).toBe(3);
-    expect(mails.map((m) => m.text.includes("Second"))).toEqual([false, false, true]);
+    expect(mails.map((m) => m.text!.includes("Second"))).toEqual([false, false, true]);
     expect((await events(w.partner.id)).map((e) => e.action)).toEqual([
       "partner.suspended",
       "partner.reinstated",
