@@ -17,7 +17,7 @@
  * time through routeLead (the per-lead path, own transaction each) and
  * extrapolates its rate. Prints both, their ratio, and the median over RUNS.
  * With --no-users the partners' users are deactivated first (no offer mails:
- * shows what the mail rendering costs).
+ * shows what queueing the offer mails costs; they are rendered at delivery).
  *
  *   npm run bench:leads -- [--leads=100000] [--partners=2000] [--sample=2000] [--runs=1] [--no-users] [--both]
  *
@@ -280,7 +280,7 @@ async function main() {
       );
     };
 
-    if (!NO_USERS) await measure("with partner admins (offer mails rendered)");
+    if (!NO_USERS) await measure("with partner admins (offer mails queued)");
     if (NO_USERS || BOTH) {
       await raw.query("update users set status = 'deactivated' where partner_id is not null");
       await measure("without partner users (no offer mails)");
