@@ -7,3 +7,4 @@ export * from "./training";
 export * from "./deals";
 export * from "./leads";
 export * from "./licensing";
+export * from "./tiers";
