@@ -32,6 +32,7 @@ export const permissions = [
   "training:team",
   "training:report",
   "routing:configure",
+  "catalog:manage",
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -51,6 +52,7 @@ const grants: Record<Role, readonly Permission[]> = {
     "specializations:manage",
     "training:report",
     "routing:configure",
+    "catalog:manage",
   ],
   channel_manager: ["partners:read-all", "leads:distribute", "deals:review", "applications:review", "training:report"],
   partner_admin: [

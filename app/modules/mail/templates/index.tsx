@@ -1,12 +1,13 @@
 import { Button, Link, Text } from "@react-email/components";
 import type { ReactElement } from "react";
 import { MailLayout, buttonStyle, textStyle } from "./layout";
+import { licensingTemplates, type LicensingTemplateData } from "./licensing";
 
 /**
  * Every notification the portal sends: its subject and its React body.
  * Rendered to HTML and to a text part by render.server.ts.
  */
-export interface TemplateData {
+export interface TemplateData extends LicensingTemplateData {
   invitation: { inviterName: string; partnerName: string; roleLabel: string; acceptUrl: string; expiresAt: string };
   "password-reset": { name: string; resetUrl: string; validMinutes: number };
   "password-changed": { name: string; portalUrl: string };
@@ -125,6 +126,7 @@ type Definition<K extends TemplateName> = {
 };
 
 export const templates: { [K in TemplateName]: Definition<K> } = {
+  ...licensingTemplates,
   invitation: {
     label: "Invitations to join a team",
     security: true,
