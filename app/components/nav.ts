@@ -15,6 +15,7 @@ const vendorNav: NavItem[] = [
   { to: "/deals", label: "Deals" },
   { to: "/deals/review", label: "Deal review", permission: "deals:review" },
   { to: "/licenses", label: "Licenses" },
+  { to: "/catalog", label: "Catalog", permission: "catalog:manage" },
   { to: "/training", label: "Training" },
   { to: "/mail", label: "Mail", permission: "mail:read" },
   { to: "/agreements", label: "Agreements", permission: "agreements:publish" },
