@@ -104,7 +104,8 @@ export function sessionEvent(
     object: "checkout.session",
     mode: "payment",
     status: type === "checkout.session.expired" ? "expired" : "complete",
-    payment_status: type === "checkout.session.async_payment_failed" || type === "checkout.session.expired" ? "unpaid" : "paid",
+    payment_status:
+      type === "checkout.session.async_payment_failed" || type === "checkout.session.expired" ? "unpaid" : "paid",
     amount_subtotal: order.totalMinor,
     amount_total: order.totalMinor,
     currency: order.currency.toLowerCase(),
@@ -128,11 +129,7 @@ export function sessionEvent(
 }
 
 /** charge.refunded for the payment intent `pi` (in full unless `refunded: false`). */
-export function refundEvent(
-  order: OrderRef,
-  pi: string,
-  over: Partial<Stripe.Charge> = {},
-): Stripe.Event {
+export function refundEvent(order: OrderRef, pi: string, over: Partial<Stripe.Charge> = {}): Stripe.Event {
   const charge = {
     id: `ch_test_${unique("c").replace(/-/g, "")}`,
     object: "charge",

@@ -48,7 +48,11 @@ export function isUuid(id: unknown): id is string {
 /** Stripe's webhook, as the audit trail names it. */
 export const STRIPE_ACTOR: Pick<Actor, "userId" | "label" | "ip"> = { userId: null, label: "stripe-webhook", ip: null };
 /** The renewal reminder and expiry job. */
-export const LICENSE_JOB_ACTOR: Pick<Actor, "userId" | "label" | "ip"> = { userId: null, label: "license-renewals", ip: null };
+export const LICENSE_JOB_ACTOR: Pick<Actor, "userId" | "label" | "ip"> = {
+  userId: null,
+  label: "license-renewals",
+  ip: null,
+};
 
 export const orderUrl = (orderId: string) => `${appUrl()}/orders/${orderId}`;
 export const licenseUrl = (licenseId: string) => `${appUrl()}/licenses/${licenseId}`;

@@ -15,7 +15,16 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, inArray, or } from "drizzle-orm";
 import type { Db } from "~db/client";
-import { deals, licenseOrderLines, licenseOrders, licenses, partners, products, users, type LicenseOrder } from "~db/schema";
+import {
+  deals,
+  licenseOrderLines,
+  licenseOrders,
+  licenses,
+  partners,
+  products,
+  users,
+  type LicenseOrder,
+} from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import type { Actor } from "~/modules/auth/actor";
 import { recordDealChange } from "~/modules/deals/changes.server";
@@ -51,7 +60,15 @@ export function addMonths(d: Date, months: number): Date {
   const m = d.getUTCMonth() + months;
   const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
   return new Date(
-    Date.UTC(y, m, Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()),
+    Date.UTC(
+      y,
+      m,
+      Math.min(d.getUTCDate(), lastDay),
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      d.getUTCSeconds(),
+      d.getUTCMilliseconds(),
+    ),
   );
 }
 
@@ -123,7 +140,8 @@ export async function fulfillOrder(tx: Db, orderId: string, opts: FulfillOptions
       .select({ productId: licenses.productId, validUntil: licenses.validUntil })
       .from(licenses)
       .where(and(eq(licenses.id, order.renewalOfLicenseId), eq(licenses.partnerId, order.partnerId)));
-    if (old?.validUntil && old.validUntil > opts.paidAt) renewedEnd = { productId: old.productId, until: old.validUntil };
+    if (old?.validUntil && old.validUntil > opts.paidAt)
+      renewedEnd = { productId: old.productId, until: old.validUntil };
   }
 
   const issuedAt = opts.now.toISOString();
@@ -222,7 +240,13 @@ async function markLinkedDealWon(tx: Db, order: LicenseOrder, opts: FulfillOptio
     actor: opts.actor,
     audit: {
       before: { status: "approved" },
-      after: { status: "won", orderId: order.id, totalMinor: order.totalMinor, currency: order.currency, extensionClosed: closed },
+      after: {
+        status: "won",
+        orderId: order.id,
+        totalMinor: order.totalMinor,
+        currency: order.currency,
+        extensionClosed: closed,
+      },
     },
     partnerMail: {
       headline: "won: licenses paid",

@@ -70,7 +70,8 @@ export function verifyLicenseKey(key: string, publicKey: KeyObject, now: Date): 
   const parts = key.trim().split(".");
   if (parts.length !== 3) return { valid: false, reason: "malformed" };
   const [prefix, body, signature] = parts as [string, string, string];
-  if (prefix !== KEY_PREFIX || !B64URL.test(body) || !B64URL.test(signature)) return { valid: false, reason: "malformed" };
+  if (prefix !== KEY_PREFIX || !B64URL.test(body) || !B64URL.test(signature))
+    return { valid: false, reason: "malformed" };
   const sig = Buffer.from(signature, "base64url");
   if (sig.length !== 64) return { valid: false, reason: "bad_signature" };
   let ok: boolean;

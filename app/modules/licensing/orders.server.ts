@@ -45,7 +45,12 @@ import {
   type CreateOrderInput,
   type OrderStatus,
 } from "./schemas";
-import { createCheckoutSession, expireCheckoutSession, stripeConfigured, StripeNotConfiguredError } from "./stripe.server";
+import {
+  createCheckoutSession,
+  expireCheckoutSession,
+  stripeConfigured,
+  StripeNotConfiguredError,
+} from "./stripe.server";
 
 export interface CreatedOrder {
   id: string;
@@ -126,7 +131,10 @@ async function catalogLines(db: Db, input: CreateOrderInput): Promise<PricedLine
 
 /** The partner's tier discount in force now (0 when the vendor set none for its tier). */
 async function discountFor(db: Db, tier: "registered" | "silver" | "gold"): Promise<number> {
-  const [row] = await db.select({ percent: tierDiscounts.percent }).from(tierDiscounts).where(eq(tierDiscounts.tier, tier));
+  const [row] = await db
+    .select({ percent: tierDiscounts.percent })
+    .from(tierDiscounts)
+    .where(eq(tierDiscounts.tier, tier));
   return row?.percent ?? 0;
 }
 
@@ -159,9 +167,12 @@ export async function createOrder(
       .where(eq(partners.id, partnerId));
     if (!partner || partner.status !== "active") throw new RuleError("Only an active partner can order licenses.");
     if (input.paymentMethod === "invoice" && !partner.invoiceTermsAllowed) {
-      throw new RuleError("Invoice payment is for partners with payment terms: pay by card, or ask the vendor for terms.", {
-        paymentMethod: ["Invoice payment is not available to your company: choose card."],
-      });
+      throw new RuleError(
+        "Invoice payment is for partners with payment terms: pay by card, or ask the vendor for terms.",
+        {
+          paymentMethod: ["Invoice payment is not available to your company: choose card."],
+        },
+      );
     }
     if (input.paymentMethod === "card" && !stripeConfigured()) {
       throw new RuleError("Card payment is not available on this portal (Stripe is not configured).", {
@@ -180,7 +191,8 @@ export async function createOrder(
     const priced = priceOrder(lines, percent);
 
     const claim = await protectedDealFor(tx, partnerId, input.customerDomain, now);
-    if (claim?.holder === "other") throw new RuleError(PROTECTED_FOR_ANOTHER, { customerDomain: [PROTECTED_FOR_ANOTHER] });
+    if (claim?.holder === "other")
+      throw new RuleError(PROTECTED_FOR_ANOTHER, { customerDomain: [PROTECTED_FOR_ANOTHER] });
     const dealId = claim?.holder === "self" ? claim.dealId : null;
 
     const [order] = await tx
@@ -410,7 +422,9 @@ export async function cancelOrder(
     try {
       await expireCheckoutSession(sessionId);
     } catch (err) {
-      console.warn(`[licensing] could not expire checkout session of cancelled order ${args.orderId}: ${(err as Error).message}`);
+      console.warn(
+        `[licensing] could not expire checkout session of cancelled order ${args.orderId}: ${(err as Error).message}`,
+      );
     }
   }
   return { id: args.orderId, status: "cancelled" };

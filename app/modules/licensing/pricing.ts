@@ -33,8 +33,10 @@ export interface PricedOrder<L extends PriceLineInput = PriceLineInput> {
 
 /** `unit` minor units less `percent` %, rounded half up to a whole minor unit (integer arithmetic). */
 export function discountedUnit(unitAmountMinor: number, percent: number): number {
-  if (!Number.isSafeInteger(unitAmountMinor) || unitAmountMinor < 0) throw new RangeError("unit amount must be a non-negative integer");
-  if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new RangeError("percent must be an integer 0..100");
+  if (!Number.isSafeInteger(unitAmountMinor) || unitAmountMinor < 0)
+    throw new RangeError("unit amount must be a non-negative integer");
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100)
+    throw new RangeError("percent must be an integer 0..100");
   return Math.floor((unitAmountMinor * (100 - percent) + 50) / 100);
 }
 
@@ -52,7 +54,13 @@ export function priceOrder<L extends PriceLineInput>(lines: readonly L[], percen
     return { ...l, discountedUnitAmountMinor: unit, listTotalMinor, lineTotalMinor };
   });
   if (!Number.isSafeInteger(subtotal)) throw new RangeError("order total too large");
-  return { lines: priced, discountPercent: percent, subtotalMinor: subtotal, discountMinor: subtotal - total, totalMinor: total };
+  return {
+    lines: priced,
+    discountPercent: percent,
+    subtotalMinor: subtotal,
+    discountMinor: subtotal - total,
+    totalMinor: total,
+  };
 }
 
 /** Stripe's currency code (lowercase ISO 4217). */

@@ -70,7 +70,12 @@ export async function getOrder(db: Db, args: { actor: Actor; orderId: string }) 
   assertReader(args.actor);
   assertId(args.orderId, "Order");
   const [order] = await db
-    .select({ order: licenseOrders, partnerName: partners.name, orderedByName: users.name, orderedByEmail: users.email })
+    .select({
+      order: licenseOrders,
+      partnerName: partners.name,
+      orderedByName: users.name,
+      orderedByEmail: users.email,
+    })
     .from(licenseOrders)
     .innerJoin(partners, eq(partners.id, licenseOrders.partnerId))
     .leftJoin(users, eq(users.id, licenseOrders.orderedBy))
@@ -122,7 +127,15 @@ export async function getOrder(db: Db, args: { actor: Actor; orderId: string }) 
           .then((r) => r[0] ?? null)
       : Promise.resolve(null),
   ]);
-  return { ...order.order, partnerName: order.partnerName, orderedByName: order.orderedByName, orderedByEmail: order.orderedByEmail, lines, licenses: issued, deal };
+  return {
+    ...order.order,
+    partnerName: order.partnerName,
+    orderedByName: order.orderedByName,
+    orderedByEmail: order.orderedByEmail,
+    lines,
+    licenses: issued,
+    deal,
+  };
 }
 
 export type OrderDetail = Awaited<ReturnType<typeof getOrder>>;
@@ -187,8 +200,15 @@ export async function listLicenses(
       ilike(licenses.technicalContactEmail, like),
     );
   }
-  const partnerFilter = !args.actor.partnerId && args.query?.partnerId ? eq(licenses.partnerId, args.query.partnerId) : undefined;
-  const where = scopeWhere(scopeOf(args.actor), licenses, status ? eq(licenses.status, status) : undefined, search, partnerFilter);
+  const partnerFilter =
+    !args.actor.partnerId && args.query?.partnerId ? eq(licenses.partnerId, args.query.partnerId) : undefined;
+  const where = scopeWhere(
+    scopeOf(args.actor),
+    licenses,
+    status ? eq(licenses.status, status) : undefined,
+    search,
+    partnerFilter,
+  );
   const base = db
     .select(licenseColumns())
     .from(licenses)
@@ -248,4 +268,3 @@ export async function getLicense(db: Db, args: { actor: Actor; licenseId: string
     .orderBy(desc(licenseOrders.createdAt));
   return { ...row, renewals };
 }
-

@@ -33,7 +33,11 @@ export const orderStatusLabels: Record<OrderStatus, string> = {
   checkout_expired: "Checkout expired",
 };
 /** Orders not paid yet that can still be paid (card checkout again, invoice marked paid) or cancelled. */
-export const PAYABLE_STATUSES = ["awaiting_payment", "payment_failed", "checkout_expired"] as const satisfies readonly OrderStatus[];
+export const PAYABLE_STATUSES = [
+  "awaiting_payment",
+  "payment_failed",
+  "checkout_expired",
+] as const satisfies readonly OrderStatus[];
 
 export const licenseStatuses = ["active", "revoked", "expired"] as const;
 export type LicenseStatus = (typeof licenseStatuses)[number];
@@ -90,7 +94,10 @@ export const createOrderSchema = z.object({
   currency: z.enum(currencies, { errorMap: () => ({ message: `Choose a currency: ${currencies.join(", ")}.` }) }),
   paymentMethod: z.enum(paymentMethods, { errorMap: () => ({ message: "Choose card or invoice." }) }),
   lines: z
-    .array(orderLineSchema, { required_error: "Add at least one product.", invalid_type_error: "Add at least one product." })
+    .array(orderLineSchema, {
+      required_error: "Add at least one product.",
+      invalid_type_error: "Add at least one product.",
+    })
     .min(1, "Add at least one product.")
     .max(LINES_MAX, `Use at most ${LINES_MAX} lines.`)
     .superRefine((lines, ctx) => {
@@ -136,7 +143,11 @@ export const productSchema = z.object({
     .trim()
     .toUpperCase()
     .regex(/^[A-Z0-9][A-Z0-9-]{1,39}$/, "Use 2–40 letters, digits and dashes, e.g. MSE-STD-12."),
-  name: z.string({ required_error: "Enter the name." }).trim().min(2, "Enter the name.").max(120, "Use at most 120 characters."),
+  name: z
+    .string({ required_error: "Enter the name." })
+    .trim()
+    .min(2, "Enter the name.")
+    .max(120, "Use at most 120 characters."),
   edition: z
     .string({ required_error: "Enter the edition." })
     .trim()
@@ -181,7 +192,9 @@ export const tierDiscountsSchema = z.object({
 });
 
 export const exchangeRateSchema = z.object({
-  currency: z.enum(["EUR", "JPY", "AUD"], { errorMap: () => ({ message: "Choose EUR, JPY or AUD (USD is the base)." }) }),
+  currency: z.enum(["EUR", "JPY", "AUD"], {
+    errorMap: () => ({ message: "Choose EUR, JPY or AUD (USD is the base)." }),
+  }),
   rateToBase: z.coerce
     .number({ invalid_type_error: "Enter the rate as a number, e.g. 1.0834." })
     .positive("Enter a rate above zero.")
@@ -190,7 +203,10 @@ export const exchangeRateSchema = z.object({
     .string({ required_error: "Enter the date it applies from." })
     .trim()
     .regex(/^\d{4}-\d{2}-\d{2}$/, "Enter a date as YYYY-MM-DD.")
-    .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), "Enter a real date."),
+    .refine(
+      (v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
+      "Enter a real date.",
+    ),
 });
 
 export const licenseListSchema = z.object({

@@ -43,7 +43,11 @@ export interface StripeEventResult {
 }
 
 /** Applies one verified Stripe event at most once (see the file's comment). */
-export async function handleStripeEvent(db: Db, event: Stripe.Event, opts: { now?: Date } = {}): Promise<StripeEventResult> {
+export async function handleStripeEvent(
+  db: Db,
+  event: Stripe.Event,
+  opts: { now?: Date } = {},
+): Promise<StripeEventResult> {
   const now = opts.now ?? new Date();
   return db.transaction(async (tx) => {
     const inserted = await tx
@@ -136,7 +140,13 @@ function amountMismatch(order: LicenseOrder, currency: string | null, amount: nu
   return null;
 }
 
-async function reject(tx: Db, event: Stripe.Event, order: LicenseOrder, reason: string, now: Date): Promise<StripeEventResult> {
+async function reject(
+  tx: Db,
+  event: Stripe.Event,
+  order: LicenseOrder,
+  reason: string,
+  now: Date,
+): Promise<StripeEventResult> {
   await recordAudit(tx, STRIPE_ACTOR, {
     action: "order.payment_rejected",
     subjectType: "license_order",
@@ -250,7 +260,10 @@ async function markUnpaid(
       data: {
         partnerName: await partnerNameOf(tx, order.partnerId),
         customerCompany: order.customerCompany,
-        headline: status === "payment_failed" ? `payment of order ${orderRef(order.id)} failed` : `checkout of order ${orderRef(order.id)} expired`,
+        headline:
+          status === "payment_failed"
+            ? `payment of order ${orderRef(order.id)} failed`
+            : `checkout of order ${orderRef(order.id)} expired`,
         message: `${note} Open the order to pay it again or cancel it.`,
         url: orderUrl(order.id),
       },
@@ -282,7 +295,13 @@ async function refund(tx: Db, event: Stripe.Event, charge: Stripe.Charge, now: D
       return reject(tx, event, order, "the refunded charge is not this order's payment", now);
     }
     if (charge.currency.toUpperCase() !== order.currency) {
-      return reject(tx, event, order, `currency ${charge.currency.toUpperCase()} does not match the order's ${order.currency}`, now);
+      return reject(
+        tx,
+        event,
+        order,
+        `currency ${charge.currency.toUpperCase()} does not match the order's ${order.currency}`,
+        now,
+      );
     }
     if (!charge.refunded) {
       await recordAudit(tx, STRIPE_ACTOR, {

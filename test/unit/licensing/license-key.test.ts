@@ -42,12 +42,22 @@ describe("license keys", () => {
 
   it("refuses a tampered payload (more seats, later expiry)", () => {
     const key = signLicenseKey(payload, privateKey);
-    expect(verifyLicenseKey(tamperPayload(key, (p) => (p.seats = 10_000)), publicKey, during)).toEqual({
+    expect(
+      verifyLicenseKey(
+        tamperPayload(key, (p) => (p.seats = 10_000)),
+        publicKey,
+        during,
+      ),
+    ).toEqual({
       valid: false,
       reason: "bad_signature",
     });
     expect(
-      verifyLicenseKey(tamperPayload(key, (p) => (p.validUntil = "2099-01-01T00:00:00.000Z")), publicKey, during),
+      verifyLicenseKey(
+        tamperPayload(key, (p) => (p.validUntil = "2099-01-01T00:00:00.000Z")),
+        publicKey,
+        during,
+      ),
     ).toMatchObject({ valid: false, reason: "bad_signature" });
   });
 

@@ -68,8 +68,7 @@ export const licensingTemplates: { [K in LicensingName]: Definition<K> } = {
     label: "License keys",
     // Delivery of what was paid for: cannot be turned off.
     security: true,
-    subject: (d) =>
-      `${d.resent ? "(Copy) " : ""}License keys for ${d.customerCompany} — order ${d.orderRef}`,
+    subject: (d) => `${d.resent ? "(Copy) " : ""}License keys for ${d.customerCompany} — order ${d.orderRef}`,
     body: (d, portalUrl) => (
       <MailLayout
         preview={`${d.licenses.length} license key${d.licenses.length === 1 ? "" : "s"} for ${d.customerCompany}`}
