@@ -1,0 +1,368 @@
+/**
+ * Programme tier rules (pure; no database): which tier a partner's figures
+ * qualify for, its progress on each requirement, and what happens to its
+ * tier at an evaluation (upgrade at once; downgrade only after the grace
+ * period, "at risk" meanwhile; a pinned tier wins until its end date).
+ * The same functions serve the evaluation, the what-if preview and the
+ * scorecards, so a preview shows exactly what publishing does.
+ */
+import { z } from "zod";
+import type { TierRulesJson } from "~db/schema";
+import { convertPaid, type Converted, type PaidAmount, type RateRow } from "~/modules/licensing/currency";
+
+export const TIERS = ["registered", "silver", "gold"] as const;
+export type Tier = (typeof TIERS)[number];
+export const TIER_RANK: Record<Tier, number> = { registered: 0, silver: 1, gold: 2 };
+export const tierLabels: Record<Tier, string> = { registered: "Registered", silver: "Silver", gold: "Gold" };
+export const DEFAULT_GRACE_DAYS = 60;
+const DAY_MS = 86_400_000;
+
+export type TierRules = TierRulesJson;
+export type TierRequirements = TierRules["tiers"][Tier]["requirements"];
+export type TierBenefits = TierRules["tiers"][Tier]["benefits"];
+
+const count = (max: number) => z.coerce.number().int().min(0).max(max);
+
+const requirementsSchema = z.object({
+  certifications: z
+    .array(
+      z.object({
+        courseKey: z
+          .string()
+          .trim()
+          .min(1)
+          .max(100)
+          .regex(/^[a-z0-9][a-z0-9-]*$/, "Use the course key (lowercase letters, digits and dashes)."),
+        min: count(1000),
+      }),
+    )
+    .max(20)
+    .refine((l) => new Set(l.map((c) => c.courseKey)).size === l.length, "Each certification once."),
+  revenueUsdMinor: count(1_000_000_000_000),
+  wonDeals: count(100_000),
+  acceptanceRate: z.number().min(0).max(1).nullable(),
+});
+
+const benefitsSchema = z.object({
+  discountPercent: count(100),
+  routingWeight: z.coerce.number().min(0).max(1),
+  protectionDays: z.coerce.number().int().min(1).max(730),
+});
+
+const tierSchema = z.object({ requirements: requirementsSchema, benefits: benefitsSchema });
+
+/** A rule set as stored and as published (the admin form builds one). */
+export const tierRulesSchema = z.object({
+  graceDays: z.coerce.number().int().min(0).max(365),
+  tiers: z.object({ registered: tierSchema, silver: tierSchema, gold: tierSchema }),
+}) satisfies z.ZodType<TierRules, z.ZodTypeDef, unknown>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Figures and progress
+
+export interface NamedPerson {
+  userId: string;
+  name: string;
+  expiresAt: Date;
+}
+
+/** What the evaluation knows about a partner at a moment. */
+export interface PartnerFigures {
+  /** Certified people per course key (valid at the moment: earned, not expired, not revoked; each person once). */
+  certified: Record<string, NamedPerson[]>;
+  /** Trailing-12-month license revenue in US cents (each order at the rate in force on its paid day). */
+  revenueUsdMinor: number;
+  /** Deals won in the trailing 12 months. */
+  wonDeals: number;
+  /** Lead acceptance rate over the trailing 12 months (0..1); null when no offer was decided. */
+  acceptanceRate: number | null;
+}
+
+export type RequirementKind = "certification" | "revenue" | "wonDeals" | "acceptanceRate";
+
+export interface RequirementProgress {
+  kind: RequirementKind;
+  /** The course key for certifications; the kind otherwise. */
+  key: string;
+  have: number;
+  need: number;
+  met: boolean;
+  /** Named certified people (certifications only). */
+  people?: NamedPerson[];
+}
+
+/**
+ * Each requirement of `req` against the figures. An acceptance rate with no
+ * decided offers yet (null) meets the requirement: a partner is not held back
+ * for leads it was never offered.
+ */
+export function requirementProgress(figures: PartnerFigures, req: TierRequirements): RequirementProgress[] {
+  const out: RequirementProgress[] = req.certifications.map((c) => {
+    const people = figures.certified[c.courseKey] ?? [];
+    return {
+      kind: "certification",
+      key: c.courseKey,
+      have: people.length,
+      need: c.min,
+      met: people.length >= c.min,
+      people,
+    };
+  });
+  if (req.revenueUsdMinor > 0) {
+    out.push({
+      kind: "revenue",
+      key: "revenue",
+      have: figures.revenueUsdMinor,
+      need: req.revenueUsdMinor,
+      met: figures.revenueUsdMinor >= req.revenueUsdMinor,
+    });
+  }
+  if (req.wonDeals > 0) {
+    out.push({
+      kind: "wonDeals",
+      key: "wonDeals",
+      have: figures.wonDeals,
+      need: req.wonDeals,
+      met: figures.wonDeals >= req.wonDeals,
+    });
+  }
+  if (req.acceptanceRate !== null && req.acceptanceRate > 0) {
+    out.push({
+      kind: "acceptanceRate",
+      key: "acceptanceRate",
+      have: figures.acceptanceRate ?? 0,
+      need: req.acceptanceRate,
+      met: figures.acceptanceRate === null || figures.acceptanceRate >= req.acceptanceRate - 1e-9,
+    });
+  }
+  return out;
+}
+
+export function meets(figures: PartnerFigures, req: TierRequirements): boolean {
+  return requirementProgress(figures, req).every((p) => p.met);
+}
+
+/** The highest tier whose requirements the figures meet (registered at least). */
+export function qualifyingTier(rules: TierRules, figures: PartnerFigures): Tier {
+  for (const tier of [...TIERS].reverse()) {
+    if (tier === "registered" || meets(figures, rules.tiers[tier].requirements)) return tier;
+  }
+  return "registered";
+}
+
+export function nextTier(tier: Tier): Tier | null {
+  return TIERS[TIER_RANK[tier] + 1] ?? null;
+}
+
+export const tierBelow = (a: Tier, b: Tier) => TIER_RANK[a] < TIER_RANK[b];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Grace period and pinning
+
+export interface Pin {
+  tier: Tier;
+  reason: string;
+  until: Date;
+}
+
+/** A partner's tier standing between evaluations. */
+export interface TierStanding {
+  /** The tier in force (partners.tier). */
+  tier: Tier;
+  atRiskSince: Date | null;
+  downgradeDueAt: Date | null;
+  targetTier: Tier | null;
+  pin: Pin | null;
+}
+
+export type ChangeKind = "upgrade" | "downgrade" | "at_risk" | "recovered" | "pin_ended";
+
+export interface TierChangeDecision {
+  kind: ChangeKind;
+  from: Tier;
+  to: Tier;
+}
+
+export interface TierDecision {
+  standing: TierStanding;
+  qualifying: Tier;
+  /** What changed, in order (a pin ending can be followed by at risk or an upgrade); empty when nothing did. */
+  changes: TierChangeDecision[];
+}
+
+/**
+ * The evaluation at `at`, given the standing so far and the tier the figures
+ * qualify for:
+ * - a pin in force holds the pinned tier (nothing else changes, the partner is not at risk);
+ *   a pin past its end date ends, and the rules apply from then on (a grace period starts if below);
+ * - qualifying above the tier: upgrade at once (at risk cleared);
+ * - qualifying equal: at risk cleared ("recovered") if it was;
+ * - qualifying below: at risk from now with the downgrade due after `graceDays`;
+ *   once due, down to the tier it qualifies for then.
+ */
+export function decideTier(prev: TierStanding, qualifying: Tier, graceDays: number, at: Date): TierDecision {
+  const changes: TierChangeDecision[] = [];
+  let s: TierStanding = { ...prev };
+  if (s.pin) {
+    if (s.pin.until.getTime() > at.getTime()) {
+      const held: TierStanding = {
+        tier: s.pin.tier,
+        atRiskSince: null,
+        downgradeDueAt: null,
+        targetTier: null,
+        pin: s.pin,
+      };
+      if (held.tier !== prev.tier)
+        changes.push({
+          kind: tierBelow(prev.tier, held.tier) ? "upgrade" : "downgrade",
+          from: prev.tier,
+          to: held.tier,
+        });
+      return { standing: held, qualifying, changes };
+    }
+    changes.push({ kind: "pin_ended", from: s.tier, to: s.tier });
+    s = { tier: s.tier, atRiskSince: null, downgradeDueAt: null, targetTier: null, pin: null };
+  }
+  if (tierBelow(s.tier, qualifying)) {
+    changes.push({ kind: "upgrade", from: s.tier, to: qualifying });
+    return {
+      standing: { tier: qualifying, atRiskSince: null, downgradeDueAt: null, targetTier: null, pin: null },
+      qualifying,
+      changes,
+    };
+  }
+  if (s.tier === qualifying) {
+    if (s.atRiskSince) changes.push({ kind: "recovered", from: s.tier, to: s.tier });
+    return {
+      standing: { tier: s.tier, atRiskSince: null, downgradeDueAt: null, targetTier: null, pin: null },
+      qualifying,
+      changes,
+    };
+  }
+  // Below its tier.
+  if (!s.atRiskSince || !s.downgradeDueAt) {
+    const due = new Date(at.getTime() + graceDays * DAY_MS);
+    if (graceDays <= 0) {
+      changes.push({ kind: "downgrade", from: s.tier, to: qualifying });
+      return {
+        standing: { tier: qualifying, atRiskSince: null, downgradeDueAt: null, targetTier: null, pin: null },
+        qualifying,
+        changes,
+      };
+    }
+    changes.push({ kind: "at_risk", from: s.tier, to: qualifying });
+    return {
+      standing: { tier: s.tier, atRiskSince: at, downgradeDueAt: due, targetTier: qualifying, pin: null },
+      qualifying,
+      changes,
+    };
+  }
+  if (s.downgradeDueAt.getTime() <= at.getTime()) {
+    changes.push({ kind: "downgrade", from: s.tier, to: qualifying });
+    return {
+      standing: { tier: qualifying, atRiskSince: null, downgradeDueAt: null, targetTier: null, pin: null },
+      qualifying,
+      changes,
+    };
+  }
+  return { standing: { ...s, targetTier: qualifying }, qualifying, changes };
+}
+
+/** How a partner would move under a rule set (the what-if preview's classes). */
+export type Movement = "up" | "down" | "at_risk" | "recovered" | "unchanged";
+
+export function movementOf(decision: TierDecision): Movement {
+  const kinds = decision.changes.map((c) => c.kind);
+  if (kinds.includes("upgrade")) return "up";
+  if (kinds.includes("downgrade")) return "down";
+  if (kinds.includes("at_risk")) return "at_risk";
+  if (kinds.includes("recovered")) return "recovered";
+  return "unchanged";
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Forecast: what expiring certifications would cost
+
+export interface ExpiryForecast {
+  person: NamedPerson;
+  courseKey: string;
+  /** The tier the partner would qualify for once this certification lapses (all else equal). */
+  tierAfter: Tier;
+}
+
+/**
+ * The certifications that lapse within `days` of `at`, each with the tier the
+ * partner would qualify for after it (and every earlier one in the list)
+ * lapsed, all else equal: "what it would cost".
+ */
+export function expiryForecast(rules: TierRules, figures: PartnerFigures, at: Date, days: number): ExpiryForecast[] {
+  const horizon = at.getTime() + days * DAY_MS;
+  const expiring = Object.entries(figures.certified)
+    .flatMap(([courseKey, people]) => people.map((person) => ({ courseKey, person })))
+    .filter((e) => e.person.expiresAt.getTime() <= horizon)
+    .sort((a, b) => a.person.expiresAt.getTime() - b.person.expiresAt.getTime());
+  const out: ExpiryForecast[] = [];
+  for (const e of expiring) {
+    const moment = e.person.expiresAt.getTime();
+    const certified = Object.fromEntries(
+      Object.entries(figures.certified).map(([k, people]) => [k, people.filter((p) => p.expiresAt.getTime() > moment)]),
+    );
+    out.push({ ...e, tierAfter: qualifyingTier(rules, { ...figures, certified }) });
+  }
+  return out;
+}
+
+/** "$12,345" from US cents. */
+export function formatUsd(minor: number): string {
+  return new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 }).format(
+    minor / 100,
+  );
+}
+
+/** One requirement in words: "2 of 3 certified (mail-relay-fundamentals)". */
+export function requirementText(p: RequirementProgress, courseNames: Record<string, string> = {}): string {
+  switch (p.kind) {
+    case "certification":
+      return `${courseNames[p.key] ?? p.key}: ${p.have} of ${p.need} certified`;
+    case "revenue":
+      return `License revenue (12 months): ${formatUsd(p.have)} of ${formatUsd(p.need)}`;
+    case "wonDeals":
+      return `Deals won (12 months): ${p.have} of ${p.need}`;
+    case "acceptanceRate":
+      return `Lead acceptance rate: ${Math.round(p.have * 100)}% of ${Math.round(p.need * 100)}%`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Revenue window
+
+/** The trailing window of the revenue and won-deal requirements. */
+export const TRAILING_DAYS = 365;
+
+export function trailingStart(at: Date): Date {
+  return new Date(at.getTime() - TRAILING_DAYS * DAY_MS);
+}
+
+export interface EarningOrder extends PaidAmount {
+  status: string;
+}
+
+/** Orders that count as revenue: paid or fulfilled (a refunded order's status is `refunded`, so it never counts). */
+export const EARNING_STATUSES = ["paid", "fulfilled"] as const;
+
+/**
+ * Trailing-12-month license revenue in US cents at `at`: orders paid or
+ * fulfilled, paid in (at − 365 days, at], each converted at the rate in
+ * force on its paid day (licensing's convertPaid). Currencies without a rate
+ * on the paid day are left out and named.
+ */
+export function trailingRevenue(orders: readonly EarningOrder[], rates: readonly RateRow[], at: Date): Converted {
+  const from = trailingStart(at).getTime();
+  const counted = orders.filter(
+    (o) =>
+      (EARNING_STATUSES as readonly string[]).includes(o.status) &&
+      o.paidAt.getTime() > from &&
+      o.paidAt.getTime() <= at.getTime(),
+  );
+  return convertPaid(counted, rates);
+}

@@ -1,0 +1,242 @@
+import { describe, expect, it } from "vitest";
+import {
+  decideTier,
+  expiryForecast,
+  movementOf,
+  qualifyingTier,
+  requirementProgress,
+  tierRulesSchema,
+  trailingRevenue,
+  type PartnerFigures,
+  type TierRules,
+  type TierStanding,
+} from "~/modules/tiers/rules";
+
+const DAY = 86_400_000;
+const AT = new Date("2031-03-01T12:00:00Z");
+const later = (days: number) => new Date(AT.getTime() + days * DAY);
+
+const rules: TierRules = {
+  graceDays: 60,
+  tiers: {
+    registered: {
+      requirements: { certifications: [], revenueUsdMinor: 0, wonDeals: 0, acceptanceRate: null },
+      benefits: { discountPercent: 10, routingWeight: 0, protectionDays: 90 },
+    },
+    silver: {
+      requirements: {
+        certifications: [{ courseKey: "relay", min: 1 }],
+        revenueUsdMinor: 2_000_000,
+        wonDeals: 1,
+        acceptanceRate: 0.5,
+      },
+      benefits: { discountPercent: 20, routingWeight: 0.5, protectionDays: 90 },
+    },
+    gold: {
+      requirements: {
+        certifications: [
+          { courseKey: "relay", min: 2 },
+          { courseKey: "tls", min: 1 },
+        ],
+        revenueUsdMinor: 10_000_000,
+        wonDeals: 2,
+        acceptanceRate: 0.7,
+      },
+      benefits: { discountPercent: 30, routingWeight: 1, protectionDays: 90 },
+    },
+  },
+};
+
+const person = (name: string, expiresInDays = 300) => ({ userId: `id-${name}`, name, expiresAt: later(expiresInDays) });
+
+function figures(over: Partial<PartnerFigures> = {}): PartnerFigures {
+  return { certified: {}, revenueUsdMinor: 0, wonDeals: 0, acceptanceRate: null, ...over };
+}
+
+const goldFigures = figures({
+  certified: { relay: [person("Ann"), person("Bob")], tls: [person("Cy")] },
+  revenueUsdMinor: 12_000_000,
+  wonDeals: 3,
+  acceptanceRate: 0.8,
+});
+
+describe("qualifying tier on a table of partner figures", () => {
+  const table: [string, PartnerFigures, string][] = [
+    ["nothing at all", figures(), "registered"],
+    ["everything for gold", goldFigures, "gold"],
+    [
+      "gold but one relay engineer",
+      { ...goldFigures, certified: { relay: [person("Ann")], tls: [person("Cy")] } },
+      "silver",
+    ],
+    ["gold figures but revenue one cent short", { ...goldFigures, revenueUsdMinor: 9_999_999 }, "silver"],
+    ["gold figures, acceptance 69%", { ...goldFigures, acceptanceRate: 0.69 }, "silver"],
+    ["gold figures, no offers decided yet", { ...goldFigures, acceptanceRate: null }, "gold"],
+    [
+      "silver exactly",
+      figures({ certified: { relay: [person("Ann")] }, revenueUsdMinor: 2_000_000, wonDeals: 1, acceptanceRate: 0.5 }),
+      "silver",
+    ],
+    [
+      "silver but no won deal",
+      figures({ certified: { relay: [person("Ann")] }, revenueUsdMinor: 2_000_000, wonDeals: 0 }),
+      "registered",
+    ],
+    [
+      "silver but certified on another course only",
+      figures({ certified: { tls: [person("Ann")] }, revenueUsdMinor: 2_000_000, wonDeals: 1 }),
+      "registered",
+    ],
+    [
+      "gold certifications and revenue without silver's acceptance",
+      { ...goldFigures, acceptanceRate: 0.4 },
+      "registered",
+    ],
+  ];
+  it.each(table)("%s → %s", (_label, f, tier) => {
+    expect(qualifyingTier(rules, f)).toBe(tier);
+  });
+
+  it("reports progress per requirement with the named people", () => {
+    const progress = requirementProgress(
+      figures({ certified: { relay: [person("Ann")] }, revenueUsdMinor: 500_000, wonDeals: 1, acceptanceRate: 0.75 }),
+      rules.tiers.gold.requirements,
+    );
+    expect(progress.map(({ kind, key, have, need, met }) => ({ kind, key, have, need, met }))).toEqual([
+      { kind: "certification", key: "relay", have: 1, need: 2, met: false },
+      { kind: "certification", key: "tls", have: 0, need: 1, met: false },
+      { kind: "revenue", key: "revenue", have: 500_000, need: 10_000_000, met: false },
+      { kind: "wonDeals", key: "wonDeals", have: 1, need: 2, met: false },
+      { kind: "acceptanceRate", key: "acceptanceRate", have: 0.75, need: 0.7, met: true },
+    ]);
+    expect(progress[0]!.people!.map((p) => p.name)).toEqual(["Ann"]);
+  });
+});
+
+const standing = (over: Partial<TierStanding> = {}): TierStanding => ({
+  tier: "silver",
+  atRiskSince: null,
+  downgradeDueAt: null,
+  targetTier: null,
+  pin: null,
+  ...over,
+});
+
+describe("grace period", () => {
+  it("upgrades at once", () => {
+    const d = decideTier(standing({ tier: "registered" }), "gold", 60, AT);
+    expect(d.standing.tier).toBe("gold");
+    expect(d.changes).toEqual([{ kind: "upgrade", from: "registered", to: "gold" }]);
+    expect(movementOf(d)).toBe("up");
+  });
+
+  it("puts a partner below its tier at risk with the downgrade due after the grace period", () => {
+    const d = decideTier(standing({ tier: "gold" }), "silver", 60, AT);
+    expect(d.standing).toMatchObject({
+      tier: "gold",
+      atRiskSince: AT,
+      downgradeDueAt: later(60),
+      targetTier: "silver",
+    });
+    expect(d.changes).toEqual([{ kind: "at_risk", from: "gold", to: "silver" }]);
+    expect(movementOf(d)).toBe("at_risk");
+  });
+
+  it("keeps the tier during the grace period, then downgrades to the tier it qualifies for then", () => {
+    const atRisk = standing({ tier: "gold", atRiskSince: AT, downgradeDueAt: later(60), targetTier: "silver" });
+    const during = decideTier(atRisk, "registered", 60, later(59));
+    expect(during.changes).toEqual([]);
+    expect(during.standing).toMatchObject({ tier: "gold", atRiskSince: AT, targetTier: "registered" });
+    const due = decideTier(atRisk, "silver", 60, later(60));
+    expect(due.standing).toMatchObject({ tier: "silver", atRiskSince: null, downgradeDueAt: null });
+    expect(due.changes).toEqual([{ kind: "downgrade", from: "gold", to: "silver" }]);
+  });
+
+  it("clears the risk when the partner qualifies again", () => {
+    const atRisk = standing({ tier: "gold", atRiskSince: AT, downgradeDueAt: later(60), targetTier: "silver" });
+    const d = decideTier(atRisk, "gold", 60, later(10));
+    expect(d.standing.atRiskSince).toBeNull();
+    expect(d.changes).toEqual([{ kind: "recovered", from: "gold", to: "gold" }]);
+  });
+
+  it("downgrades at once with no grace period", () => {
+    expect(decideTier(standing({ tier: "gold" }), "silver", 0, AT).standing.tier).toBe("silver");
+  });
+});
+
+describe("pinning", () => {
+  const pin = { tier: "gold" as const, reason: "Strategic account", until: later(30) };
+  it("holds the pinned tier until its end, whatever the figures", () => {
+    const d = decideTier(standing({ tier: "gold", pin }), "registered", 60, later(29));
+    expect(d.standing).toMatchObject({ tier: "gold", atRiskSince: null, pin });
+    expect(d.changes).toEqual([]);
+  });
+  it("applies the pin to a partner whose tier differs", () => {
+    const d = decideTier(standing({ tier: "silver", pin }), "silver", 60, AT);
+    expect(d.standing.tier).toBe("gold");
+    expect(d.changes).toEqual([{ kind: "upgrade", from: "silver", to: "gold" }]);
+  });
+  it("ends at its end date; below the tier the grace period starts then", () => {
+    const d = decideTier(standing({ tier: "gold", pin }), "silver", 60, later(30));
+    expect(d.standing).toMatchObject({ tier: "gold", pin: null, atRiskSince: later(30), downgradeDueAt: later(90) });
+    expect(d.changes.map((c) => c.kind)).toEqual(["pin_ended", "at_risk"]);
+  });
+});
+
+describe("what expiring certifications would cost", () => {
+  it("names the tier the partner would drop to after each lapse", () => {
+    const f = {
+      ...goldFigures,
+      certified: { relay: [person("Ann", 20), person("Bob", 200)], tls: [person("Cy", 45)] },
+    };
+    const forecast = expiryForecast(rules, f, AT, 60);
+    expect(forecast.map((e) => [e.person.name, e.courseKey, e.tierAfter])).toEqual([
+      ["Ann", "relay", "silver"],
+      ["Cy", "tls", "silver"],
+    ]);
+  });
+});
+
+describe("trailing revenue in US dollars", () => {
+  const rates = [
+    { currency: "EUR" as const, rateToBase: 1.1, effectiveDate: "2030-01-01" },
+    { currency: "EUR" as const, rateToBase: 1.2, effectiveDate: "2031-01-01" },
+    { currency: "JPY" as const, rateToBase: 0.0067, effectiveDate: "2030-01-01" },
+  ];
+  it("converts each order at the rate in force on its paid day and leaves out refunded and old orders", () => {
+    const r = trailingRevenue(
+      [
+        { status: "paid", currency: "EUR", totalMinor: 100_000, paidAt: new Date("2030-12-31T23:00:00Z") }, // 1.1 → $1,100
+        { status: "fulfilled", currency: "EUR", totalMinor: 100_000, paidAt: new Date("2031-01-01T00:30:00Z") }, // 1.2 → $1,200
+        { status: "fulfilled", currency: "JPY", totalMinor: 1_000_000, paidAt: new Date("2031-02-01T00:00:00Z") }, // $6,700
+        { status: "fulfilled", currency: "USD", totalMinor: 50_000, paidAt: new Date("2031-02-02T00:00:00Z") },
+        { status: "refunded", currency: "USD", totalMinor: 999_999, paidAt: new Date("2031-02-02T00:00:00Z") },
+        { status: "awaiting_payment", currency: "USD", totalMinor: 999_999, paidAt: new Date("2031-02-02T00:00:00Z") },
+        { status: "paid", currency: "USD", totalMinor: 999_999, paidAt: new Date("2030-02-28T00:00:00Z") }, // > 365 days
+        { status: "paid", currency: "USD", totalMinor: 999_999, paidAt: later(1) }, // after `at`
+      ],
+      rates,
+      AT,
+    );
+    expect(r).toEqual({ totalBaseMinor: 110_000 + 120_000 + 670_000 + 50_000, missingRates: [] });
+  });
+  it("names a currency without a rate on the paid day", () => {
+    const r = trailingRevenue([{ status: "paid", currency: "AUD", totalMinor: 100, paidAt: AT }], rates, AT);
+    expect(r).toEqual({ totalBaseMinor: 0, missingRates: ["AUD"] });
+  });
+});
+
+describe("rule set validation", () => {
+  it("accepts the rules and refuses a negative minimum or a rate above 100%", () => {
+    expect(tierRulesSchema.safeParse(rules).success).toBe(true);
+    const bad = structuredClone(rules);
+    bad.tiers.gold.requirements.wonDeals = -1;
+    bad.tiers.silver.requirements.acceptanceRate = 1.5;
+    const r = tierRulesSchema.safeParse(bad);
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => i.path.join("."))).toEqual([
+      "tiers.silver.requirements.acceptanceRate",
+      "tiers.gold.requirements.wonDeals",
+    ]);
+  });
+});
