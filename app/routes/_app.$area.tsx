@@ -7,9 +7,7 @@ import { requireUser } from "~/utils/session.server";
  * Areas whose capability has not shipped yet show an empty state; each is
  * replaced by its own route as it lands. Any other path is a 404.
  */
-const upcoming: Record<string, { title: string; what: string }> = {
-  licenses: { title: "Licenses", what: "License orders for your end customers and their signed keys will appear here." },
-};
+const upcoming: Record<string, { title: string; what: string }> = {};
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? "Not found"} · Channel Partner Portal` }];
 

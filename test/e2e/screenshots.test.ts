@@ -95,8 +95,8 @@ describe("screenshots of the main pages", () => {
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Licenses" }).click();
     await waitForPath(page, "/licenses");
-    await page.getByText("Nothing here yet").waitFor();
-    await shoot(page, "11-placeholder-licenses", "Licenses");
+    await page.getByRole("heading", { name: "Licenses", level: 1 }).waitFor();
+    await shoot(page, "11-licenses", "Licenses");
 
     const res = await page.goto("/no-such-page");
     expect(res?.status()).toBe(404);

@@ -1,0 +1,118 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { FilterSelect } from "~/components/forms";
+import { EmptyState, Pagination, formatDate } from "~/components/ui";
+import { listLicenses } from "~/modules/licensing/queries.server";
+import { licenseListSchema, licenseStatusLabels, licenseStatuses } from "~/modules/licensing/schemas";
+import { isVendorRole } from "~/utils/permissions";
+import { requirePermission } from "~/utils/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Licenses · Channel Partner Portal" }];
+
+/** Partners: the licenses of their orders. Vendor license admins: every partner's. Search, status, pages and CSV. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { ctx } = await requirePermission(
+    request,
+    (role) => (isVendorRole(role) ? "licenses:manage-all" : "licenses:order"),
+    context.ip,
+  );
+  const filter = licenseListSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  return {
+    viewer: ctx.actor.partnerId ? ("partner" as const) : ("vendor" as const),
+    list: await listLicenses(ctx.db, { actor: ctx.actor, query: filter }),
+    filtered: !!(filter.q || filter.status),
+  };
+}
+
+const statusOptions = licenseStatuses.map((s) => ({ value: s, label: licenseStatusLabels[s] }));
+const tone = { active: "good", revoked: "bad", expired: "" } as const;
+
+export default function Licenses() {
+  const { viewer, list, filtered } = useLoaderData<typeof loader>();
+  const [search] = useSearchParams();
+  const vendor = viewer === "vendor";
+  const csv = new URLSearchParams(search);
+  csv.delete("page");
+  return (
+    <>
+      <div className="actions" style={{ justifyContent: "space-between", marginBottom: "1rem" }}>
+        <h1 style={{ margin: 0 }}>Licenses</h1>
+        <div className="actions">
+          <Link to="/orders">Orders</Link>
+          <a href={`/licenses/export.csv${csv.size ? `?${csv.toString()}` : ""}`} download>
+            Download CSV
+          </a>
+          {vendor ? null : (
+            <Link to="/orders/new" className="button">
+              Order licenses
+            </Link>
+          )}
+        </div>
+      </div>
+      <Form method="get" className="filters">
+        <div className="field">
+          <label htmlFor="q">Search</label>
+          <input id="q" name="q" defaultValue={search.get("q") ?? ""} placeholder="customer, domain or product" />
+        </div>
+        <FilterSelect name="status" label="Status" allLabel="All statuses" value={search.get("status")} options={statusOptions} />
+        <button type="submit">Filter</button>
+      </Form>
+      {list.rows.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No licenses match">Change the search or the status to see more.</EmptyState>
+        ) : (
+          <EmptyState title="No licenses yet">
+            <p>
+              {vendor
+                ? "Licenses appear here as partners' orders are paid."
+                : "Each paid order line becomes a license with a signed key; order licenses for an end customer to begin."}
+            </p>
+            {vendor ? null : (
+              <Link to="/orders/new" className="button">
+                Order licenses
+              </Link>
+            )}
+          </EmptyState>
+        )
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                {vendor ? <th>Partner</th> : null}
+                <th>Customer</th>
+                <th>Product</th>
+                <th>Seats</th>
+                <th>Valid until</th>
+                <th>Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.rows.map((l) => (
+                <tr key={l.id}>
+                  {vendor ? <td>{l.partnerName}</td> : null}
+                  <td>
+                    <Link to={`/licenses/${l.id}`}>{l.customerCompany}</Link>
+                    <div className="muted">{l.customerDomain}</div>
+                  </td>
+                  <td>
+                    {l.productName} {l.edition} <span className="muted">({l.sku})</span>
+                  </td>
+                  <td>
+                    {l.seats.toLocaleString("en-US")} {l.seatUnit}
+                    {l.seats === 1 ? "" : "s"}
+                  </td>
+                  <td>{l.validUntil ? formatDate(l.validUntil) : "perpetual"}</td>
+                  <td>
+                    <span className={`badge ${tone[l.status]}`}>{licenseStatusLabels[l.status]}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Pagination page={list.page} pageSize={list.perPage} total={list.total} search={search} />
+    </>
+  );
+}
