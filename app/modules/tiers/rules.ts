@@ -336,11 +336,18 @@ export function requirementText(p: RequirementProgress, courseNames: Record<stri
 // ---------------------------------------------------------------------------------------------------------------
 // Revenue window
 
-/** The trailing window of the revenue and won-deal requirements. */
-export const TRAILING_DAYS = 365;
+/** The trailing window of the revenue and won-deal requirements: 12 months (as licensing's licenseRevenue counts). */
+export const TRAILING_MONTHS = 12;
 
+/** `at` minus 12 months (UTC; the 31st falls back to the month's last day). */
 export function trailingStart(at: Date): Date {
-  return new Date(at.getTime() - TRAILING_DAYS * DAY_MS);
+  const d = new Date(at.getTime());
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - TRAILING_MONTHS);
+  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, last));
+  return d;
 }
 
 export interface EarningOrder extends PaidAmount {
@@ -352,7 +359,7 @@ export const EARNING_STATUSES = ["paid", "fulfilled"] as const;
 
 /**
  * Trailing-12-month license revenue in US cents at `at`: orders paid or
- * fulfilled, paid in (at − 365 days, at], each converted at the rate in
+ * fulfilled, paid in (at − 12 months, at], each converted at the rate in
  * force on its paid day (licensing's convertPaid). Currencies without a rate
  * on the paid day are left out and named.
  */

@@ -212,7 +212,7 @@ describe("trailing revenue in US dollars", () => {
         { status: "fulfilled", currency: "USD", totalMinor: 50_000, paidAt: new Date("2031-02-02T00:00:00Z") },
         { status: "refunded", currency: "USD", totalMinor: 999_999, paidAt: new Date("2031-02-02T00:00:00Z") },
         { status: "awaiting_payment", currency: "USD", totalMinor: 999_999, paidAt: new Date("2031-02-02T00:00:00Z") },
-        { status: "paid", currency: "USD", totalMinor: 999_999, paidAt: new Date("2030-02-28T00:00:00Z") }, // > 365 days
+        { status: "paid", currency: "USD", totalMinor: 999_999, paidAt: new Date("2030-02-28T00:00:00Z") }, // more than 12 months before
         { status: "paid", currency: "USD", totalMinor: 999_999, paidAt: later(1) }, // after `at`
       ],
       rates,

@@ -1,6 +1,7 @@
 import { Button, Link, Text } from "@react-email/components";
 import type { ReactElement } from "react";
 import { MailLayout, buttonStyle, textStyle } from "./layout";
+import { tierTemplates, type TierTemplateData } from "./tiers";
 import { licensingTemplates, type LicensingTemplateData } from "./licensing";
 
 /**
@@ -113,6 +114,8 @@ export interface TemplateData extends LicensingTemplateData {
     failed: number;
     importUrl: string;
   };
+  "tier-changed": TierTemplateData["tier-changed"];
+  "tier-at-risk": TierTemplateData["tier-at-risk"];
 }
 export type TemplateName = keyof TemplateData;
 
@@ -569,4 +572,5 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
       </MailLayout>
     ),
   },
+  ...tierTemplates,
 };
