@@ -137,7 +137,7 @@ const orderActionLabels: Record<string, string> = {
   "order.invoice_sent": "Invoice sent",
   "license.issued": "License issued",
   "license.revoked": "License revoked",
-  "license.key_resent": "Keys sent again",
+  "license.keys_resent": "Keys sent again",
 };
 
 function historyNote(action: string, after: unknown): string | null {
