@@ -162,7 +162,7 @@ describe("an order paid by card, end to end over HTTP", () => {
       currency: "EUR",
       lines: [
         { sku: "MSE-STD-12", seats: 100 },
-        { sku: "MSE-ENT-12", seats: 25 },
+        { sku: "MSE-ADV-12", seats: 25 },
       ],
     });
     const order = await createOrder(handle.db, { actor, input });
