@@ -7,6 +7,7 @@ import { raiseCriticalAlerts } from "~/modules/mail/admin.server";
 import { deliverySettings, transportsFromEnv } from "~/modules/mail/config.server";
 import { deliverDue } from "~/modules/mail/deliver.server";
 import { runDealProtectionExpiry } from "~/modules/deals/expiry.server";
+import { runLicenseRenewals } from "~/modules/licensing/renewals.server";
 import { processLeadImports } from "~/modules/leads/import.server";
 import { expireOverdueOffers, sendOfferReminders } from "~/modules/leads/offers.server";
 import { sendAgreementReminders } from "~/modules/onboarding/agreements.server";
@@ -23,6 +24,8 @@ const LEAD_SLA_EVERY_MS = 60_000;
 const LEAD_IMPORTS_EVERY_MS = 1_000;
 /** How often approved deals are looked at for protection warnings and expiry (each warning is queued once). */
 const DEAL_PROTECTION_EVERY_MS = 60 * 60_000;
+/** How often licenses are looked at for renewal reminders (60/30/7 days) and expiry (each reminder is queued once). */
+const LICENSE_RENEWALS_EVERY_MS = 60 * 60_000;
 
 /**
  * The background jobs of one process: mail delivery, critical-mail alerts,
@@ -51,6 +54,7 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
   let lastAgreementReminders = 0;
   let lastCertificationExpiry = 0;
   let lastDealProtection = 0;
+  let lastLicenseRenewals = 0;
 
   const tick = async () => {
     try {
@@ -90,6 +94,12 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
         const protection = await runDealProtectionExpiry(db, new Date());
         if (protection.expired) log(`[jobs] deal protections expired: ${protection.expired}`);
         if (protection.warned) log(`[jobs] deal protection warnings queued: ${protection.warned}`);
+      }
+      if (now - lastLicenseRenewals > LICENSE_RENEWALS_EVERY_MS) {
+        lastLicenseRenewals = now;
+        const renewals = await runLicenseRenewals(db, new Date());
+        if (renewals.expired) log(`[jobs] licenses expired: ${renewals.expired}`);
+        if (renewals.reminded) log(`[jobs] license renewal reminders queued: ${renewals.reminded}`);
       }
     } catch (err) {
       log(`[jobs] ${(err as Error).message}`);
