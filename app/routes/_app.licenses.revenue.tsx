@@ -5,7 +5,8 @@ import { FilterSelect } from "~/components/forms";
 import { StackedBarChart } from "~/components/status-chart";
 import { EmptyState } from "~/components/ui";
 import { formatAmount } from "~/modules/deals/lifecycle-schemas";
-import { parseRevenueQuery, revenueReport, tierLabels } from "~/modules/licensing/vendor-pages.server";
+import { parseRevenueQuery, revenueReport } from "~/modules/licensing/vendor-pages.server";
+import { tierLabels } from "~/modules/licensing/vendor-schemas";
 import { toHttpError } from "~/utils/errors.server";
 import { requirePermission } from "~/utils/session.server";
 

@@ -8,7 +8,7 @@
  */
 import { and, asc, desc, eq, gte, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { exchangeRates, licenseOrderLines, licenseOrders, partners, productPrices, products, tierDiscounts } from "~db/schema";
+import { exchangeRates, licenseOrderLines, licenseOrders, partners, products } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import { nowOf, type Ctx } from "~/modules/auth/actor";
 import { countryName, isCountryCode } from "~/utils/countries";
@@ -17,81 +17,36 @@ import { NotFoundError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
 import { minorToDecimal } from "~/modules/deals/schemas";
 import { assertCatalogAdmin, assertId, assertLicenseAdmin } from "./access.server";
+import { getTierDiscounts, listCatalog, type CatalogEntry } from "./catalog.server";
 import { BASE_CURRENCY, rateInForce, toBaseMinor, utcDay, type RateRow } from "./currency";
+import { exchangeRateRows } from "./revenue.server";
 import { currencies, orderRef, type Currency } from "./schemas";
+import { invoiceTermsSchema, TIERS, tierLabels } from "./vendor-schemas";
 
-type Tier = "registered" | "silver" | "gold";
-export const TIERS: readonly Tier[] = ["registered", "silver", "gold"];
-export const tierLabels: Record<Tier, string> = { registered: "Registered", silver: "Silver", gold: "Gold" };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Catalog
 
-export interface CatalogProduct {
-  id: string;
-  sku: string;
-  name: string;
-  edition: string;
-  termMonths: number | null;
-  seatUnit: string;
-  active: boolean;
-  /** List price per seat in minor units, per currency; absent when not priced in it. */
-  prices: Partial<Record<Currency, number>>;
-}
-
-async function productsWithPrices(ctx: Ctx, where?: SQL): Promise<CatalogProduct[]> {
-  const rows = await ctx.db
-    .select({
-      id: products.id,
-      sku: products.sku,
-      name: products.name,
-      edition: products.edition,
-      termMonths: products.termMonths,
-      seatUnit: products.seatUnit,
-      active: products.active,
-    })
-    .from(products)
-    .where(where)
-    .orderBy(desc(products.active), asc(products.sku));
-  const ids = rows.map((r) => r.id);
-  const prices = ids.length
-    ? await ctx.db
-        .select({ productId: productPrices.productId, currency: productPrices.currency, amount: productPrices.unitAmountMinor })
-        .from(productPrices)
-        .where(inArray(productPrices.productId, ids))
-    : [];
-  const byProduct = new Map<string, Partial<Record<Currency, number>>>();
-  for (const p of prices) {
-    const m = byProduct.get(p.productId) ?? {};
-    m[p.currency] = p.amount;
-    byProduct.set(p.productId, m);
-  }
-  return rows.map((r) => ({ ...r, prices: byProduct.get(r.id) ?? {} }));
-}
-
 /** The /catalog page: every product with its prices, the tier discounts and the partners' payment terms. */
 export async function catalogPageData(ctx: Ctx) {
   assertCatalogAdmin(ctx.actor);
-  const [list, discounts, partnerRows] = [
-    await productsWithPrices(ctx),
-    await ctx.db.select({ tier: tierDiscounts.tier, percent: tierDiscounts.percent }).from(tierDiscounts),
-    await ctx.db
-      .select({
-        id: partners.id,
-        name: partners.name,
-        country: partners.country,
-        tier: partners.tier,
-        status: partners.status,
-        invoiceTermsAllowed: partners.invoiceTermsAllowed,
-      })
-      .from(partners)
-      .where(ne(partners.status, "terminated"))
-      .orderBy(asc(partners.name)),
-  ];
-  const percentOf = new Map(discounts.map((d) => [d.tier, d.percent]));
+  const list = await listCatalog(ctx.db, { actor: ctx.actor });
+  const discounts = await getTierDiscounts(ctx.db);
+  const partnerRows = await ctx.db
+    .select({
+      id: partners.id,
+      name: partners.name,
+      country: partners.country,
+      tier: partners.tier,
+      invoiceTermsAllowed: partners.invoiceTermsAllowed,
+    })
+    .from(partners)
+    .where(ne(partners.status, "terminated"))
+    .orderBy(asc(partners.name));
   return {
-    products: list,
-    discounts: TIERS.map((tier) => ({ tier, label: tierLabels[tier], percent: percentOf.get(tier) ?? 0 })),
+    // Active products first, then by SKU.
+    products: [...list].sort((a, b) => Number(b.active) - Number(a.active) || a.sku.localeCompare(b.sku)),
+    discounts: TIERS.map((tier) => ({ tier, label: tierLabels[tier], percent: discounts[tier] })),
     onTerms: partnerRows
       .filter((p) => p.invoiceTermsAllowed)
       .map((p) => ({ ...p, countryName: countryName(p.country) })),
@@ -102,21 +57,16 @@ export async function catalogPageData(ctx: Ctx) {
 }
 
 /** One product with its prices (for its edit page); a missing or malformed id is a 404. */
-export async function catalogProduct(ctx: Ctx, productId: string): Promise<CatalogProduct> {
+export async function catalogProduct(ctx: Ctx, productId: string): Promise<CatalogEntry> {
   assertCatalogAdmin(ctx.actor);
   assertId(productId, "Product");
-  const [row] = await productsWithPrices(ctx, eq(products.id, productId));
-  if (!row) throw new NotFoundError("Product not found.");
-  return row;
+  const found = (await listCatalog(ctx.db, { actor: ctx.actor })).find((p) => p.id === productId);
+  if (!found) throw new NotFoundError("Product not found.");
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Payment terms (invoice payment for distributors on terms)
-
-export const invoiceTermsSchema = z.object({
-  partnerId: z.string({ required_error: "Choose a partner." }).uuid("Choose a partner from the list."),
-  allowed: z.enum(["yes", "no"], { errorMap: () => ({ message: "Choose whether the partner may pay by invoice." }) }),
-});
 
 /**
  * Allows or withdraws invoice payment for a partner (a distributor on terms),
@@ -220,12 +170,6 @@ interface EarnedOrder {
   baseMinor: number | null;
 }
 
-async function allRates(ctx: Ctx): Promise<RateRow[]> {
-  return ctx.db
-    .select({ currency: exchangeRates.currency, rateToBase: exchangeRates.rateToBase, effectiveDate: exchangeRates.effectiveDate })
-    .from(exchangeRates);
-}
-
 function windowStart(now: Date): Date {
   return new Date(`${monthKey(now, REVENUE_MONTHS - 1)}-01T00:00:00Z`);
 }
@@ -277,7 +221,7 @@ function addTo<K>(m: Map<K, number>, k: K, v: number) {
 export async function revenueReport(ctx: Ctx, query: RevenueQuery) {
   assertLicenseAdmin(ctx.actor);
   const now = nowOf(ctx);
-  const rates = await allRates(ctx);
+  const rates = await exchangeRateRows(ctx.db);
   const orders = await earnedOrders(ctx, query, rates);
   const converted = orders.filter((o) => o.baseMinor !== null);
   const missingRates = [...new Set(orders.filter((o) => o.rate === null).map((o) => o.currency))];
@@ -383,7 +327,7 @@ const csvColumns: CsvColumn<EarnedOrder>[] = [
 export async function exportRevenueCsv(ctx: Ctx, url: URL | string): Promise<{ body: string; filename: string }> {
   assertLicenseAdmin(ctx.actor);
   const query = parseRevenueQuery(new URL(url, "http://portal.invalid").searchParams);
-  const orders = await earnedOrders(ctx, query, await allRates(ctx));
+  const orders = await earnedOrders(ctx, query, await exchangeRateRows(ctx.db));
   return {
     body: CSV_BOM + toCsv(orders, csvColumns),
     filename: `license-revenue-${utcDay(nowOf(ctx))}.csv`,
