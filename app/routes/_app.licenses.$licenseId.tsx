@@ -15,6 +15,7 @@ import {
 import { formatDate, formatDateTime } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
 import { resendKeys, revokeLicense } from "~/modules/licensing/licenses.server";
+import { seatsText } from "~/modules/licensing/pages.server";
 import { getLicense } from "~/modules/licensing/queries.server";
 import { licenseStatusLabels, orderRef, orderStatusLabels, revokeSchema } from "~/modules/licensing/schemas";
 import { countryName } from "~/utils/countries";
@@ -52,7 +53,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       product: `${l.productName} ${l.edition}`,
       sku: l.sku,
       term: l.termMonths ? `${l.termMonths} months` : "perpetual",
-      seats: `${l.seats.toLocaleString("en-US")} ${l.seatUnit}${l.seats === 1 ? "" : "s"}`,
+      seats: seatsText(l.seats, l.seatUnit),
       customerCompany: l.customerCompany,
       customerDomain: l.customerDomain,
       customerCountry: l.customerCountry,

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { FilterSelect } from "~/components/forms";
 import { EmptyState, Pagination, formatDate } from "~/components/ui";
+import { seatsText } from "~/modules/licensing/pages.server";
 import { listLicenses } from "~/modules/licensing/queries.server";
 import { licenseListSchema, licenseStatusLabels, licenseStatuses } from "~/modules/licensing/schemas";
 import { isVendorRole } from "~/utils/permissions";
@@ -19,7 +20,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const filter = licenseListSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   return {
     viewer: ctx.actor.partnerId ? ("partner" as const) : ("vendor" as const),
-    list: await listLicenses(ctx.db, { actor: ctx.actor, query: filter }),
+    list: await listLicenses(ctx.db, { actor: ctx.actor, query: filter }).then((list) => ({
+      ...list,
+      rows: list.rows.map((r) => ({ ...r, seatsText: seatsText(r.seats, r.seatUnit) })),
+    })),
     filtered: !!(filter.q || filter.status),
   };
 }
@@ -98,10 +102,7 @@ export default function Licenses() {
                   <td>
                     {l.productName} {l.edition} <span className="muted">({l.sku})</span>
                   </td>
-                  <td>
-                    {l.seats.toLocaleString("en-US")} {l.seatUnit}
-                    {l.seats === 1 ? "" : "s"}
-                  </td>
+                  <td>{l.seatsText}</td>
                   <td>{l.validUntil ? formatDate(l.validUntil) : "perpetual"}</td>
                   <td>
                     <span className={`badge ${tone[l.status]}`}>{licenseStatusLabels[l.status]}</span>

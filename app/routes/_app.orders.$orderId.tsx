@@ -16,7 +16,7 @@ import { EmptyState, formatDate, formatDateTime } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
 import { formatAmount } from "~/modules/deals/lifecycle-schemas";
 import { cancelOrder, markOrderPaid, startCheckout } from "~/modules/licensing/orders.server";
-import { orderHistory } from "~/modules/licensing/pages.server";
+import { orderHistory, seatsText } from "~/modules/licensing/pages.server";
 import { getOrder } from "~/modules/licensing/queries.server";
 import {
   PAYABLE_STATUSES,
@@ -51,7 +51,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const payable = (PAYABLE_STATUSES as readonly string[]).includes(o.status);
   const card = o.paymentMethod === "card";
   const money = (minor: number) => formatAmount(minor, o.currency);
-  const seats = (n: number, unit: string) => `${n.toLocaleString("en-US")} ${unit}${n === 1 ? "" : "s"}`;
   const unitOf = new Map(o.lines.map((l) => [l.id, l.seatUnit]));
   return {
     viewer: vendor ? ("vendor" as const) : ("partner" as const),
@@ -86,7 +85,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       product: `${l.productName} ${l.edition}`,
       sku: l.sku,
       term: l.termMonths ? `${l.termMonths} months` : "perpetual",
-      seats: seats(l.seats, l.seatUnit),
+      seats: seatsText(l.seats, l.seatUnit),
       unit: money(l.unitAmountMinor),
       discountedUnit: money(l.discountedUnitAmountMinor),
       lineTotal: money(l.lineTotalMinor),
@@ -94,7 +93,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     licenses: o.licenses.map((l) => ({
       id: l.id,
       product: `${l.productName} ${l.edition}`,
-      seats: seats(l.seats, unitOf.get(l.orderLineId) ?? "seat"),
+      seats: seatsText(l.seats, unitOf.get(l.orderLineId) ?? "seat"),
       key: l.key,
       validFrom: l.validFrom,
       validUntil: l.validUntil,

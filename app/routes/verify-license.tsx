@@ -1,14 +1,14 @@
 import { getFormProps, getTextareaProps, useForm } from "@conform-to/react";
 import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type HeadersFunction, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { ErrorList } from "~/components/forms";
 import { PublicLayout } from "~/components/public-layout";
 import { formatDate, formatDateTime } from "~/components/ui";
 import { verifyWithPortalKey } from "~/modules/licensing/keys.server";
 import { REVOCATION_NOTE, verdictMessages } from "~/modules/licensing/license-key";
-import { licenseStanding } from "~/modules/licensing/pages.server";
+import { licenseStanding, seatsText } from "~/modules/licensing/pages.server";
 import { getDb } from "~/utils/db.server";
 
 export const meta: MetaFunction = () => [
@@ -25,6 +25,11 @@ const verifySchema = z.object({
     .min(1, "Paste a license key.")
     .max(8000, "That is far longer than a license key."),
 });
+
+/** What an offline check cannot tell (from the server: license-key.ts uses node:crypto). */
+export function loader() {
+  return { revocationNote: REVOCATION_NOTE };
+}
 
 /**
  * Public (no sign-in): checks a pasted key offline with the vendor's public
@@ -49,7 +54,7 @@ export async function action({ request }: ActionFunctionArgs) {
         ? {
             id: payload.licenseId,
             product: `${payload.product} ${payload.edition} (${payload.sku})`,
-            seats: `${payload.seats.toLocaleString("en-US")} ${payload.seatUnit}${payload.seats === 1 ? "" : "s"}`,
+            seats: seatsText(payload.seats, payload.seatUnit),
             customer: `${payload.customer.company} (${payload.customer.domain})`,
             validFrom: payload.validFrom,
             validUntil: payload.validUntil,
@@ -65,6 +70,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function VerifyLicensePage() {
+  const { revocationNote } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const [form, fields] = useForm({
@@ -140,7 +146,7 @@ export default function VerifyLicensePage() {
           ) : null}
         </div>
       ) : null}
-      <p className="muted">{REVOCATION_NOTE}</p>
+      <p className="muted">{revocationNote}</p>
       <p className="muted">
         The public key is published at <a href="/.well-known/license-signing-key">/.well-known/license-signing-key</a>{" "}
         for offline verification.

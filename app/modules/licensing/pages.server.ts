@@ -192,3 +192,9 @@ export async function licenseStanding(db: Db, licenseId: string) {
   if (!row) return { known: false as const };
   return { known: true as const, status: row.status, revokedAt: row.revokedAt };
 }
+
+/** "1 mailbox", "250 mailboxes", "3 domains", "2 servers": seats for people (English plural of the seat unit). */
+export function seatsText(seats: number, unit: string): string {
+  const plural = seats === 1 ? unit : /(s|x|z|ch|sh)$/.test(unit) ? `${unit}es` : `${unit}s`;
+  return `${seats.toLocaleString("en-US")} ${plural}`;
+}
