@@ -47,6 +47,7 @@ import {
 } from "./schemas";
 import {
   createCheckoutSession,
+  createOrderInvoice,
   expireCheckoutSession,
   stripeConfigured,
   StripeNotConfiguredError,
@@ -460,6 +461,81 @@ export async function markOrderPaid(
     if (!result.fulfilled) throw new ConflictError("This order is paid already.");
     return { id: order.id, status: "fulfilled" as const, licenseIds: result.licenseIds };
   });
+}
+
+/** Days a partner on terms has to pay a Stripe invoice. */
+export const INVOICE_DAYS_UNTIL_DUE = 30;
+
+/**
+ * Invoice payment through Stripe (when configured): a vendor license admin
+ * bills an unpaid invoice order with a Stripe Invoice to the partner (its
+ * legal name, the ordering user's address); Stripe sends it and collects,
+ * and the `invoice.paid` event fulfills the order. The idempotency key is
+ * per order (`license-order:<id>:invoice`): asking twice bills once. Without
+ * Stripe the order waits for markOrderPaid.
+ */
+export async function billOrderByStripeInvoice(
+  db: Db,
+  args: { actor: Actor; orderId: string; now?: Date },
+): Promise<{ invoiceId: string; number: string | null; hostedInvoiceUrl: string | null }> {
+  assertLicenseAdmin(args.actor);
+  if (!stripeConfigured()) throw new StripeNotConfiguredError();
+  const now = args.now ?? new Date();
+  const prepared = await db.transaction(async (tx) => {
+    const order = await lockScopedOrder(tx, args.actor, args.orderId);
+    if (order.paymentMethod !== "invoice") throw new RuleError("Only invoice orders are billed by invoice.");
+    if (!isPayable(order.status))
+      throw new ConflictError(`This order cannot be billed (it is ${order.status.replace("_", " ")}).`);
+    const lines = await tx
+      .select({
+        seats: licenseOrderLines.seats,
+        unit: licenseOrderLines.discountedUnitAmountMinor,
+        sku: products.sku,
+        name: products.name,
+        edition: products.edition,
+      })
+      .from(licenseOrderLines)
+      .innerJoin(products, eq(products.id, licenseOrderLines.productId))
+      .where(eq(licenseOrderLines.orderId, order.id))
+      .orderBy(licenseOrderLines.position);
+    const [partner] = await tx
+      .select({ legalName: partners.legalName })
+      .from(partners)
+      .where(eq(partners.id, order.partnerId));
+    const [buyer] = order.orderedBy
+      ? await tx.select({ email: users.email }).from(users).where(eq(users.id, order.orderedBy))
+      : [];
+    const billTo = buyer?.email ?? (await orderRecipients(tx, order.partnerId, null))[0]?.address;
+    if (!billTo) throw new RuleError("The partner has no active person to send the invoice to.");
+    return { order, lines, billTo, name: partner?.legalName ?? "Partner" };
+  });
+  const { order } = prepared;
+  const invoice = await createOrderInvoice({
+    orderId: order.id,
+    currency: order.currency,
+    lines: prepared.lines.map((l) => ({
+      name: `${l.name} ${l.edition} (${l.sku}) — ${order.customerCompany}`,
+      unitAmount: l.unit,
+      quantity: l.seats,
+    })),
+    customer: { email: prepared.billTo, name: prepared.name },
+    daysUntilDue: INVOICE_DAYS_UNTIL_DUE,
+    idempotencyKey: `license-order:${order.id}:invoice`,
+  });
+  await db.transaction(async (tx) => {
+    await tx
+      .update(licenseOrders)
+      .set({ stripeInvoiceId: invoice.id, updatedAt: now })
+      .where(eq(licenseOrders.id, order.id));
+    await recordAudit(tx, args.actor, {
+      action: "order.invoiced",
+      subjectType: "license_order",
+      subjectId: order.id,
+      partnerId: order.partnerId,
+      after: { stripeInvoiceId: invoice.id, number: invoice.number },
+    });
+  });
+  return { invoiceId: invoice.id, number: invoice.number, hostedInvoiceUrl: invoice.hostedInvoiceUrl };
 }
 
 /** A renewal order's prefilled form values from the partner's own license (for the order page). */

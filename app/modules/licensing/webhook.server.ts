@@ -95,7 +95,12 @@ async function apply(tx: Db, event: Stripe.Event, now: Date): Promise<StripeEven
       const invoice = event.data.object;
       const orderId = invoice.metadata?.order_id ?? null;
       return withOrder(tx, orderId, async (order) => {
-        const mismatch = amountMismatch(order, invoice.currency, invoice.subtotal);
+        // Before tax, like a session's subtotal (a minimal invoice object may carry only its total).
+        const mismatch = amountMismatch(
+          order,
+          invoice.currency,
+          (invoice.subtotal as number | undefined) ?? invoice.total,
+        );
         if (mismatch) return reject(tx, event, order, mismatch, now);
         return payOrder(tx, order, {
           eventAt,
