@@ -38,6 +38,7 @@ import {
   type DealStatus,
 } from "./lifecycle-schemas";
 import { CLOSE_DATE_MAX_YEARS, closeDateRange } from "./schemas";
+import { reevaluatePartnerTier } from "~/modules/tiers/evaluate.server";
 
 const DAY_MS = 86_400_000;
 const OPEN_EXTENSION_INDEX = "deal_extensions_open_idx";
@@ -130,6 +131,8 @@ export async function markDealWon(ctx: Ctx, id: string, raw: unknown) {
       partnerMail: { headline: "marked won", message: `${ctx.actor.label} marked the deal won at ${final}.` },
       reviewerMail: { headline: "Deal won", message: `Final value ${final}.` },
     });
+    // A won deal can lift the partner's tier at once (same transaction).
+    await reevaluatePartnerTier(tx, { partnerId: deal.partnerId, at: now, reason: "deal-won" });
     return { id, status: "won" as const, finalValueMinor };
   });
 }

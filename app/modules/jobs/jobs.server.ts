@@ -11,6 +11,7 @@ import { runLicenseRenewals } from "~/modules/licensing/renewals.server";
 import { processLeadImports } from "~/modules/leads/import.server";
 import { expireOverdueOffers, sendOfferReminders } from "~/modules/leads/offers.server";
 import { sendAgreementReminders } from "~/modules/onboarding/agreements.server";
+import { evaluateAllTiers } from "~/modules/tiers/evaluate.server";
 import { runCertificationExpiry } from "~/modules/training/expiry.server";
 import { env } from "~/utils/env.server";
 
@@ -26,6 +27,8 @@ const LEAD_IMPORTS_EVERY_MS = 1_000;
 const DEAL_PROTECTION_EVERY_MS = 60 * 60_000;
 /** How often licenses are looked at for renewal reminders (60/30/7 days) and expiry (each reminder is queued once). */
 const LICENSE_RENEWALS_EVERY_MS = 60 * 60_000;
+/** How often every partner's tier is re-evaluated (daily; inputs re-evaluate at once on their own). */
+const TIER_EVALUATION_EVERY_MS = 24 * 60 * 60_000;
 
 /**
  * The background jobs of one process: mail delivery, critical-mail alerts,
@@ -55,6 +58,7 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
   let lastCertificationExpiry = 0;
   let lastDealProtection = 0;
   let lastLicenseRenewals = 0;
+  let lastTierEvaluation = 0;
 
   const tick = async () => {
     try {
@@ -100,6 +104,12 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
         const renewals = await runLicenseRenewals(db, new Date());
         if (renewals.expired) log(`[jobs] licenses expired: ${renewals.expired}`);
         if (renewals.reminded) log(`[jobs] license renewal reminders queued: ${renewals.reminded}`);
+      }
+      if (now - lastTierEvaluation > TIER_EVALUATION_EVERY_MS) {
+        lastTierEvaluation = now;
+        const tiers = await evaluateAllTiers(db, new Date());
+        if (tiers.changed)
+          log(`[jobs] tier evaluation: ${tiers.changed} of ${tiers.evaluated} partners changed standing`);
       }
     } catch (err) {
       log(`[jobs] ${(err as Error).message}`);

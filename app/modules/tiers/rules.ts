@@ -8,7 +8,6 @@
  */
 import { z } from "zod";
 import type { TierRulesJson } from "~db/schema";
-import { convertPaid, type Converted, type PaidAmount, type RateRow } from "~/modules/licensing/currency";
 
 export const TIERS = ["registered", "silver", "gold"] as const;
 export type Tier = (typeof TIERS)[number];
@@ -348,28 +347,4 @@ export function trailingStart(at: Date): Date {
   const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
   d.setUTCDate(Math.min(day, last));
   return d;
-}
-
-export interface EarningOrder extends PaidAmount {
-  status: string;
-}
-
-/** Orders that count as revenue: paid or fulfilled (a refunded order's status is `refunded`, so it never counts). */
-export const EARNING_STATUSES = ["paid", "fulfilled"] as const;
-
-/**
- * Trailing-12-month license revenue in US cents at `at`: orders paid or
- * fulfilled, paid in (at − 12 months, at], each converted at the rate in
- * force on its paid day (licensing's convertPaid). Currencies without a rate
- * on the paid day are left out and named.
- */
-export function trailingRevenue(orders: readonly EarningOrder[], rates: readonly RateRow[], at: Date): Converted {
-  const from = trailingStart(at).getTime();
-  const counted = orders.filter(
-    (o) =>
-      (EARNING_STATUSES as readonly string[]).includes(o.status) &&
-      o.paidAt.getTime() > from &&
-      o.paidAt.getTime() <= at.getTime(),
-  );
-  return convertPaid(counted, rates);
 }

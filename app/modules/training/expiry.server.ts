@@ -7,6 +7,7 @@ import type { Actor } from "~/modules/auth/actor";
 import { enqueueMail, queuedDedupeKeys } from "~/modules/mail/enqueue.server";
 import { appUrl } from "~/utils/env.server";
 import { daysLeft, EXPIRY_REMINDER_STAGES, expiryStageDue, type ExpiryStage } from "./expiry";
+import { reevaluatePartnerTier } from "~/modules/tiers/evaluate.server";
 
 /**
  * The certification expiry job (daily; running it more often is harmless):
@@ -221,6 +222,8 @@ async function expireOne(db: Db, id: string, now: Date): Promise<boolean> {
       before: { status: "active" },
       after: { status: "expired", expiresAt: row.expiresAt.toISOString(), holderMailed: !!holder },
     });
+    // One certified person fewer can put the partner's tier at risk (same transaction).
+    await reevaluatePartnerTier(tx, { partnerId: row.partnerId, at: now, reason: "certification-expired" });
     return true;
   });
 }

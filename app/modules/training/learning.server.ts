@@ -32,6 +32,7 @@ import {
   type QuizState,
 } from "./quiz";
 import { audiences, type Audience } from "./course-schemas";
+import { reevaluatePartnerTier } from "~/modules/tiers/evaluate.server";
 
 type Enrollment = typeof enrollments.$inferSelect;
 type EnrollmentKind = Enrollment["kind"];
@@ -677,6 +678,10 @@ export async function completeModuleInTx(
     .returning({ id: enrollments.id });
   if (!finished) throw new Error("enrollment completed under its own lock"); // cannot happen: the row is locked
   const cert = await grantCertificationInTx(tx, locked, now, actor);
+  // A new certified person can lift the partner's tier at once (same transaction).
+  if (cert.created) {
+    await reevaluatePartnerTier(tx, { partnerId: locked.partnerId, at: now, reason: "certification-granted" });
+  }
   return { moduleCompleted: true, courseCompleted: true, certificationId: cert.id };
 }
 

@@ -6,11 +6,12 @@ import {
   qualifyingTier,
   requirementProgress,
   tierRulesSchema,
-  trailingRevenue,
+  trailingStart,
   type PartnerFigures,
   type TierRules,
   type TierStanding,
 } from "~/modules/tiers/rules";
+import { convertPaid } from "~/modules/licensing/currency";
 
 const DAY = 86_400_000;
 const AT = new Date("2031-03-01T12:00:00Z");
@@ -203,26 +204,27 @@ describe("trailing revenue in US dollars", () => {
     { currency: "EUR" as const, rateToBase: 1.2, effectiveDate: "2031-01-01" },
     { currency: "JPY" as const, rateToBase: 0.0067, effectiveDate: "2030-01-01" },
   ];
-  it("converts each order at the rate in force on its paid day and leaves out refunded and old orders", () => {
-    const r = trailingRevenue(
-      [
-        { status: "paid", currency: "EUR", totalMinor: 100_000, paidAt: new Date("2030-12-31T23:00:00Z") }, // 1.1 → $1,100
-        { status: "fulfilled", currency: "EUR", totalMinor: 100_000, paidAt: new Date("2031-01-01T00:30:00Z") }, // 1.2 → $1,200
-        { status: "fulfilled", currency: "JPY", totalMinor: 1_000_000, paidAt: new Date("2031-02-01T00:00:00Z") }, // $6,700
-        { status: "fulfilled", currency: "USD", totalMinor: 50_000, paidAt: new Date("2031-02-02T00:00:00Z") },
-        { status: "refunded", currency: "USD", totalMinor: 999_999, paidAt: new Date("2031-02-02T00:00:00Z") },
-        { status: "awaiting_payment", currency: "USD", totalMinor: 999_999, paidAt: new Date("2031-02-02T00:00:00Z") },
-        { status: "paid", currency: "USD", totalMinor: 999_999, paidAt: new Date("2030-02-28T00:00:00Z") }, // more than 12 months before
-        { status: "paid", currency: "USD", totalMinor: 999_999, paidAt: later(1) }, // after `at`
-      ],
-      rates,
-      AT,
-    );
-    expect(r).toEqual({ totalBaseMinor: 110_000 + 120_000 + 670_000 + 50_000, missingRates: [] });
+  it("counts 12 months back from the evaluation (the 31st falls back to the month's end)", () => {
+    expect(trailingStart(AT).toISOString()).toBe("2030-03-01T12:00:00.000Z");
+    expect(trailingStart(new Date("2032-02-29T08:00:00Z")).toISOString()).toBe("2031-02-28T08:00:00.000Z");
   });
-  it("names a currency without a rate on the paid day", () => {
-    const r = trailingRevenue([{ status: "paid", currency: "AUD", totalMinor: 100, paidAt: AT }], rates, AT);
-    expect(r).toEqual({ totalBaseMinor: 0, missingRates: ["AUD"] });
+  it("converts each paid order at the rate in force on its paid day (licensing's convertPaid, as the evaluation uses it)", () => {
+    const paid = [
+      { currency: "EUR" as const, totalMinor: 100_000, paidAt: new Date("2030-12-31T23:00:00Z") }, // 1.1 → $1,100
+      { currency: "EUR" as const, totalMinor: 100_000, paidAt: new Date("2031-01-01T00:30:00Z") }, // 1.2 → $1,200
+      { currency: "JPY" as const, totalMinor: 1_000_000, paidAt: new Date("2031-02-01T00:00:00Z") }, // $6,700
+      { currency: "USD" as const, totalMinor: 50_000, paidAt: new Date("2031-02-02T00:00:00Z") },
+    ].filter((o) => o.paidAt > trailingStart(AT) && o.paidAt <= AT);
+    const { totalBaseMinor } = convertPaid(paid, rates);
+    expect(totalBaseMinor).toBe(110_000 + 120_000 + 670_000 + 50_000);
+    // Silver needs $20,000: $9,500 is not enough.
+    expect(qualifyingTier(rules, { ...goldFigures, revenueUsdMinor: totalBaseMinor })).toBe("registered");
+  });
+  it("leaves out a currency without a rate on the paid day (and names it)", () => {
+    expect(convertPaid([{ currency: "AUD", totalMinor: 100, paidAt: AT }], rates)).toEqual({
+      totalBaseMinor: 0,
+      missingRates: ["AUD"],
+    });
   });
 });
 
