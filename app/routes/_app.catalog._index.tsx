@@ -131,7 +131,7 @@ export default function CatalogPage() {
               <tbody>
                 {products.map((p) => (
                   <tr key={p.id} data-product={p.sku}>
-                    <td>
+                    <td style={{ whiteSpace: "nowrap" }}>
                       <Link to={`/catalog/${p.id}`}>
                         <code>{p.sku}</code>
                       </Link>
