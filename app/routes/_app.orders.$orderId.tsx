@@ -1,7 +1,6 @@
 import { getFormProps, type FieldMetadata } from "@conform-to/react";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
-import { useEffect } from "react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { DealHistory } from "~/components/deal-actions";
 import { Field, FormErrors, TextArea } from "~/components/forms";
 import {
@@ -50,6 +49,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const vendor = !ctx.actor.partnerId;
   const payable = (PAYABLE_STATUSES as readonly string[]).includes(o.status);
   const card = o.paymentMethod === "card";
+  // Back from Stripe Checkout: the webhook, not this return, fulfills the order; until it has, the page waits.
+  const processing = checkout === "success" && card && o.status === "awaiting_payment";
   const money = (minor: number) => formatAmount(minor, o.currency);
   const unitOf = new Map(o.lines.map((l) => [l.id, l.seatUnit]));
   return {
@@ -104,17 +105,18 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     can: {
       payByCard: !vendor && card && payable && stripeConfigured(),
       cardUnavailable: !vendor && card && payable && !stripeConfigured(),
-      cancel: payable,
+      // Not while a payment just made is being confirmed.
+      cancel: payable && !processing,
       markPaid: vendor && !card && payable,
     },
-    // Back from Stripe Checkout: the webhook, not this return, fulfills the order; until it has, the page waits.
-    processing: checkout === "success" && card && o.status === "awaiting_payment",
+    processing,
   };
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data ? `Order ${data.order.ref}` : "Order"} · Channel Partner Portal` },
-  // Without JavaScript too: look again until the payment is confirmed.
+  // The return from Checkout is a full page load: the page loads again every few seconds (with or without
+  // JavaScript) until the webhook has fulfilled the order; then it renders without the refresh.
   ...(data?.processing ? [{ httpEquiv: "refresh", content: String(PROCESSING_REFRESH_SECONDS) }] : []),
 ];
 
@@ -169,16 +171,6 @@ export default function OrderDetailPage() {
   const created = search.get("created") === "1";
   const [cancelForm, cancelFields] = useIntentForm("cancel", cancelOrderSchema, actionData);
   const [paidForm, paidFields] = useIntentForm("mark-paid", markPaidSchema, actionData);
-
-  // With JavaScript: look again every few seconds while Stripe's webhook has not fulfilled the order.
-  const revalidator = useRevalidator();
-  useEffect(() => {
-    if (!processing) return;
-    const timer = setInterval(() => {
-      if (revalidator.state === "idle") revalidator.revalidate();
-    }, PROCESSING_REFRESH_SECONDS * 1000);
-    return () => clearInterval(timer);
-  }, [processing, revalidator]);
 
   return (
     <>

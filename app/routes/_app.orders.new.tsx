@@ -254,8 +254,9 @@ export default function NewOrder() {
             </span>
             <div className="checkbox-row">
               {(["card", "invoice"] as const).map((m) => (
-                <label key={m}>
+                <label key={m} style={{ fontWeight: 400 }}>
                   <input
+                    style={{ width: "auto" }}
                     type="radio"
                     name={fields.paymentMethod.name}
                     value={m}

@@ -6,7 +6,7 @@
  * scopeWhere. Prices come from the catalog and the partner's tier, exactly as
  * createOrder computes them (pricing.ts), never from the browser.
  */
-import { and, asc, eq, inArray, or } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
 import type { Db } from "~db/client";
 import { auditEvents, licenses, partners, productPrices, products, tierDiscounts } from "~db/schema";
 import type { Ctx } from "~/modules/auth/actor";
@@ -168,7 +168,8 @@ export async function orderHistory(ctx: Ctx, order: { id: string; partnerId: str
         ),
       ),
     )
-    .orderBy(asc(auditEvents.at), asc(auditEvents.id));
+    // Events of one transaction share its time: the order's own ("Paid") before its licenses' ("License issued").
+    .orderBy(asc(auditEvents.at), desc(auditEvents.subjectType), asc(auditEvents.action));
   return rows.map((h) => ({
     id: h.id,
     at: h.at,
