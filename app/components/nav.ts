@@ -21,6 +21,7 @@ const vendorNav: NavItem[] = [
   { to: "/mail", label: "Mail", permission: "mail:read" },
   { to: "/agreements", label: "Agreements", permission: "agreements:publish" },
   { to: "/specializations", label: "Specializations", permission: "specializations:manage" },
+  { to: "/tiers", label: "Tiers", permission: "tiers:manage" },
   { to: "/audit", label: "Audit", permission: "audit:read" },
   { to: "/team", label: "Staff", permission: "vendor-staff:manage" },
 ];

@@ -33,6 +33,7 @@ export const permissions = [
   "training:report",
   "routing:configure",
   "catalog:manage",
+  "tiers:manage",
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -53,6 +54,7 @@ const grants: Record<Role, readonly Permission[]> = {
     "training:report",
     "routing:configure",
     "catalog:manage",
+    "tiers:manage",
   ],
   channel_manager: ["partners:read-all", "leads:distribute", "deals:review", "applications:review", "training:report"],
   partner_admin: [

@@ -1,0 +1,288 @@
+/**
+ * The vendor admin's tier programme (/tiers): the rules in force and their
+ * versions, a what-if preview of a draft rule set (which partners would move
+ * up, down or into risk, computed with the same pure decision as the
+ * evaluation), publishing a new version with an effective date, and pinning a
+ * partner's tier with a reason and an end date. Every write is audited in
+ * its transaction; publishing rules in force today re-evaluates every
+ * partner in the same transaction.
+ */
+import { asc, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "~db/client";
+import { partners, partnerTierStates, tierChanges, tierRules, users } from "~db/schema";
+import { recordAudit } from "~/modules/audit/record.server";
+import { nowOf, type Ctx } from "~/modules/auth/actor";
+import { isUniqueViolation } from "~/utils/db-errors.server";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { fieldErrorsOf } from "~/utils/field-errors";
+import { can } from "~/utils/permissions";
+import {
+  EVALUATED_STATUSES,
+  courseNames,
+  lockTierState,
+  partnerFigures,
+  reevaluatePartnerTier,
+  rulesInForce,
+  standingOf,
+} from "./evaluate.server";
+import { decideTier, movementOf, qualifyingTier, type Movement, type Tier, type TierRules } from "./rules";
+import { pinFormSchema, rulesFormSchema, toRules, unpinFormSchema } from "./schemas";
+
+const DAY_MS = 86_400_000;
+
+export function assertTierAdmin(ctx: Ctx): void {
+  if (ctx.actor.partnerId || !can(ctx.actor.role, "tiers:manage")) throw new ForbiddenError();
+}
+
+const utcDate = (d: Date) => d.toISOString().slice(0, 10);
+
+/** The page: rules in force, versions, every evaluated partner's standing, recent changes, course names. */
+export async function tiersPageData(ctx: Ctx) {
+  assertTierAdmin(ctx);
+  const now = nowOf(ctx);
+  const inForce = await rulesInForce(ctx.db, now);
+  const versions = await ctx.db
+    .select({
+      version: tierRules.version,
+      effectiveAt: tierRules.effectiveAt,
+      note: tierRules.note,
+      publishedAt: tierRules.publishedAt,
+      publishedBy: users.name,
+    })
+    .from(tierRules)
+    .leftJoin(users, eq(users.id, tierRules.publishedBy))
+    .orderBy(desc(tierRules.version));
+  // Cross-partner read (vendor admins only): every evaluated partner with its standing.
+  const standing = await ctx.db
+    .select({
+      id: partners.id,
+      name: partners.name,
+      country: partners.country,
+      tier: partners.tier,
+      evaluatedTier: partnerTierStates.evaluatedTier,
+      atRiskSince: partnerTierStates.atRiskSince,
+      downgradeDueAt: partnerTierStates.downgradeDueAt,
+      targetTier: partnerTierStates.targetTier,
+      pinnedTier: partnerTierStates.pinnedTier,
+      pinReason: partnerTierStates.pinReason,
+      pinnedUntil: partnerTierStates.pinnedUntil,
+      lastEvaluatedAt: partnerTierStates.lastEvaluatedAt,
+    })
+    .from(partners)
+    .leftJoin(partnerTierStates, eq(partnerTierStates.partnerId, partners.id))
+    .where(inArray(partners.status, [...EVALUATED_STATUSES]))
+    .orderBy(asc(sql`lower(${partners.name})`), asc(partners.id));
+  const changes = await ctx.db
+    .select({
+      id: tierChanges.id,
+      partnerName: partners.name,
+      kind: tierChanges.kind,
+      fromTier: tierChanges.fromTier,
+      toTier: tierChanges.toTier,
+      reason: tierChanges.reason,
+      at: tierChanges.at,
+    })
+    .from(tierChanges)
+    .innerJoin(partners, eq(partners.id, tierChanges.partnerId))
+    .orderBy(desc(tierChanges.at))
+    .limit(30);
+  return { now, inForce, versions, partners: standing, changes, courses: await courseNames(ctx.db) };
+}
+
+export interface PreviewRow {
+  partnerId: string;
+  name: string;
+  country: string;
+  tier: Tier;
+  qualifying: Tier;
+  /** The tier in force after the evaluation (during a grace period, still the current one). */
+  after: Tier;
+  movement: Movement;
+  downgradeDueAt: Date | null;
+}
+
+/** What evaluating every partner under `rules` at `at` would do (nothing is written). */
+export async function whatIf(db: Db, rules: TierRules, at: Date): Promise<PreviewRow[]> {
+  const rows = await db
+    .select({ id: partners.id, name: partners.name, country: partners.country, tier: partners.tier })
+    .from(partners)
+    .where(inArray(partners.status, [...EVALUATED_STATUSES]))
+    .orderBy(asc(sql`lower(${partners.name})`), asc(partners.id));
+  const states = rows.length
+    ? await db
+        .select()
+        .from(partnerTierStates)
+        .where(
+          inArray(
+            partnerTierStates.partnerId,
+            rows.map((r) => r.id),
+          ),
+        )
+    : [];
+  const stateOf = new Map(states.map((s) => [s.partnerId, s]));
+  const out: PreviewRow[] = [];
+  for (const p of rows) {
+    const figures = await partnerFigures(db, p.id, at);
+    const qualifying = qualifyingTier(rules, figures);
+    const decision = decideTier(standingOf(p.tier, stateOf.get(p.id)), qualifying, rules.graceDays, at);
+    out.push({
+      partnerId: p.id,
+      name: p.name,
+      country: p.country,
+      tier: p.tier,
+      qualifying,
+      after: decision.standing.tier,
+      movement: movementOf(decision),
+      downgradeDueAt: decision.standing.downgradeDueAt,
+    });
+  }
+  return out;
+}
+
+function parseRules(raw: unknown): { rules: TierRules; effectiveAt: Date; note: string | null } {
+  const parsed = rulesFormSchema.safeParse(raw);
+  if (!parsed.success) throw new ValidationError(fieldErrorsOf(parsed.error));
+  return {
+    rules: toRules(parsed.data),
+    effectiveAt: new Date(`${parsed.data.effectiveDate}T00:00:00Z`),
+    note: parsed.data.note ?? null,
+  };
+}
+
+/** The what-if preview of a draft (the admin form's values), evaluated now. */
+export async function previewRules(ctx: Ctx, raw: unknown): Promise<PreviewRow[]> {
+  assertTierAdmin(ctx);
+  const { rules } = parseRules(raw);
+  return whatIf(ctx.db, rules, nowOf(ctx));
+}
+
+/**
+ * Publishes the draft as the next version, in force from its effective date
+ * (today or later). Rules in force today re-evaluate every partner in the
+ * same transaction, exactly as the preview computed; later ones are applied
+ * by the daily job from their date on.
+ */
+export async function publishRules(ctx: Ctx, raw: unknown) {
+  assertTierAdmin(ctx);
+  const now = nowOf(ctx);
+  const { rules, effectiveAt, note } = parseRules(raw);
+  if (utcDate(effectiveAt) < utcDate(now)) {
+    throw new ValidationError({ effectiveDate: ["The rules take effect today or later."] });
+  }
+  const effective = utcDate(effectiveAt) === utcDate(now) ? now : effectiveAt;
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      const [last] = await tx
+        .select({ version: tierRules.version })
+        .from(tierRules)
+        .orderBy(desc(tierRules.version))
+        .limit(1);
+      const version = (last?.version ?? 0) + 1;
+      await tx
+        .insert(tierRules)
+        .values({ version, effectiveAt: effective, rules, note, publishedBy: ctx.actor.userId, publishedAt: now });
+      await recordAudit(tx, ctx.actor, {
+        action: "tier.rules_published",
+        subjectType: "tier_rules",
+        subjectId: String(version),
+        after: { version, effectiveAt: effective.toISOString(), note, rules },
+      });
+      let changed = 0;
+      if (effective.getTime() <= now.getTime()) {
+        const ids = await tx
+          .select({ id: partners.id })
+          .from(partners)
+          .where(inArray(partners.status, [...EVALUATED_STATUSES]))
+          .orderBy(asc(partners.id));
+        for (const { id } of ids) {
+          const r = await reevaluatePartnerTier(tx, {
+            partnerId: id,
+            at: now,
+            reason: `rules-v${version}`,
+            actor: ctx.actor,
+            rules: { version, effectiveAt: effective, rules },
+          });
+          if (r?.changes.length) changed++;
+        }
+      }
+      return { version, effectiveAt: effective, changed };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ConflictError("Another version was published at the same moment; try again.");
+    throw err;
+  }
+}
+
+/**
+ * Pins a partner's tier until the end of `until` (UTC) with a reason: the
+ * pinned tier applies at once and holds whatever the figures until then.
+ * Audited (tier.pinned) with the change it causes, mailed to the partner's admins.
+ */
+export async function pinPartnerTier(ctx: Ctx, raw: unknown) {
+  assertTierAdmin(ctx);
+  const parsed = pinFormSchema.safeParse(raw);
+  if (!parsed.success) throw new ValidationError(fieldErrorsOf(parsed.error));
+  const now = nowOf(ctx);
+  const { partnerId, tier, reason, until } = parsed.data;
+  const end = new Date(new Date(`${until}T00:00:00Z`).getTime() + DAY_MS);
+  if (until <= utcDate(now)) {
+    throw new ValidationError({ until: ["The pin must end after today."] });
+  }
+  return ctx.db.transaction(async (tx) => {
+    const [partner] = await tx
+      .select({ id: partners.id, status: partners.status, tier: partners.tier })
+      .from(partners)
+      .where(eq(partners.id, partnerId));
+    if (!partner || !(EVALUATED_STATUSES as readonly string[]).includes(partner.status)) {
+      throw new NotFoundError("Partner not found.");
+    }
+    const state = await lockTierState(tx, partnerId);
+    await tx
+      .update(partnerTierStates)
+      .set({
+        pinnedTier: tier,
+        pinReason: reason,
+        pinnedUntil: end,
+        pinnedBy: ctx.actor.userId,
+        pinnedAt: now,
+        updatedAt: now,
+      })
+      .where(eq(partnerTierStates.partnerId, partnerId));
+    await recordAudit(tx, ctx.actor, {
+      action: "tier.pinned",
+      subjectType: "partner",
+      subjectId: partnerId,
+      partnerId,
+      before: { tier: partner.tier, pinnedTier: state?.pinnedTier ?? null, pinnedUntil: state?.pinnedUntil ?? null },
+      after: { pinnedTier: tier, reason, pinnedUntil: end.toISOString() },
+    });
+    const r = await reevaluatePartnerTier(tx, { partnerId, at: now, reason: "pinned", actor: ctx.actor });
+    return { tier: r?.standing.tier ?? tier, until: end };
+  });
+}
+
+/** Ends a pin now: the partner's tier follows its figures again (a grace period starts if it is below). */
+export async function unpinPartnerTier(ctx: Ctx, raw: unknown) {
+  assertTierAdmin(ctx);
+  const parsed = unpinFormSchema.safeParse(raw);
+  if (!parsed.success) throw new ValidationError(fieldErrorsOf(parsed.error));
+  const now = nowOf(ctx);
+  const { partnerId } = parsed.data;
+  return ctx.db.transaction(async (tx) => {
+    const state = await lockTierState(tx, partnerId);
+    if (!state?.pinnedTier) throw new NotFoundError("This partner's tier is not pinned.");
+    await tx
+      .update(partnerTierStates)
+      .set({ pinnedUntil: now, updatedAt: now })
+      .where(eq(partnerTierStates.partnerId, partnerId));
+    await recordAudit(tx, ctx.actor, {
+      action: "tier.unpinned",
+      subjectType: "partner",
+      subjectId: partnerId,
+      partnerId,
+      before: { pinnedTier: state.pinnedTier, pinnedUntil: state.pinnedUntil?.toISOString() ?? null },
+      after: { pinnedUntil: now.toISOString() },
+    });
+    return reevaluatePartnerTier(tx, { partnerId, at: now, reason: "unpinned", actor: ctx.actor });
+  });
+}
