@@ -12,6 +12,7 @@
  * mails (critical) to the partner's people and to the end customer's
  * technical contact, each with a stable dedupe key.
  */
+import { reevaluatePartnerTier } from "~/modules/tiers/evaluate.server";
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, inArray, or } from "drizzle-orm";
 import type { Db } from "~db/client";
@@ -216,6 +217,8 @@ export async function fulfillOrder(tx: Db, orderId: string, opts: FulfillOptions
 
   if (order.dealId) await markLinkedDealWon(tx, order, opts);
   await queueKeyMails(tx, order, { kind: "delivery" });
+  // The paid order counts toward the partner's license revenue: its tier follows at once.
+  await reevaluatePartnerTier(tx, { partnerId: order.partnerId, at: opts.now, reason: "order-paid" });
   return { fulfilled: true, licenseIds: issued.map((i) => i.row.id) };
 }
 

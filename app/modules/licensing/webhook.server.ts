@@ -25,6 +25,7 @@
  * is the session's subtotal (after our per-seat discount, before any tax
  * Stripe Tax adds), or its total when Stripe gives no subtotal.
  */
+import { reevaluatePartnerTier } from "~/modules/tiers/evaluate.server";
 import type Stripe from "stripe";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "~db/client";
@@ -365,6 +366,8 @@ async function refund(tx: Db, event: Stripe.Event, charge: Stripe.Charge, now: D
         partnerId: order.partnerId,
       });
     }
+    // The refunded order no longer counts toward license revenue (a downgrade waits out the grace period).
+    await reevaluatePartnerTier(tx, { partnerId: order.partnerId, at: now, reason: "order-refunded" });
     return { outcome: "applied", reason: `refunded: ${revoked.length} license(s) revoked`, orderId: order.id };
   });
 }
