@@ -25,7 +25,9 @@ import { isVendorRole } from "~/utils/permissions";
 import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: `${data ? `${data.license.customerCompany} · ${data.license.product}` : "License"} · Licenses · Channel Partner Portal` },
+  {
+    title: `${data ? `${data.license.customerCompany} · ${data.license.product}` : "License"} · Licenses · Channel Partner Portal`,
+  },
 ];
 
 /** The partner that holds the license and the vendor's license admins; another partner's license is 404. */
@@ -66,7 +68,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       revokedReason: l.revokedReason,
       key: l.key,
     },
-    renewals: l.renewals.map((r) => ({ id: r.id, ref: orderRef(r.id), status: orderStatusLabels[r.status], createdAt: r.createdAt })),
+    renewals: l.renewals.map((r) => ({
+      id: r.id,
+      ref: orderRef(r.id),
+      status: orderStatusLabels[r.status],
+      createdAt: r.createdAt,
+    })),
     can: {
       resend: !vendor && l.status === "active",
       renew: !vendor && l.status !== "revoked" && l.validUntil !== null,
@@ -164,7 +171,10 @@ export default function LicenseDetailPage() {
         </div>
       </section>
 
-      <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(280px, 1fr))", alignItems: "start" }}>
+      <div
+        className="grid"
+        style={{ gridTemplateColumns: "repeat(auto-fit, minmax(280px, 1fr))", alignItems: "start" }}
+      >
         <section className="card">
           <h2 style={{ marginTop: 0 }}>License</h2>
           <dl style={{ margin: 0 }}>
@@ -215,7 +225,10 @@ export default function LicenseDetailPage() {
                 <p className="muted">The mail carries every active key of order {l.orderRef}.</p>
                 <Form method="post" {...getFormProps(resendForm)} className="stack">
                   <FormErrors errors={resendForm.errors} id={resendForm.errorId} />
-                  <input {...getInputProps(resendFields.requestId, { type: "hidden" })} key={resendFields.requestId.key} />
+                  <input
+                    {...getInputProps(resendFields.requestId, { type: "hidden" })}
+                    key={resendFields.requestId.key}
+                  />
                   <SelectField label="Send to" field={resendFields.to} options={toOptions} />
                   <button type="submit" name="intent" value="resend" disabled={busy}>
                     Send the keys

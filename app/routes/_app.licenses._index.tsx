@@ -58,7 +58,13 @@ export default function Licenses() {
           <label htmlFor="q">Search</label>
           <input id="q" name="q" defaultValue={search.get("q") ?? ""} placeholder="customer, domain or product" />
         </div>
-        <FilterSelect name="status" label="Status" allLabel="All statuses" value={search.get("status")} options={statusOptions} />
+        <FilterSelect
+          name="status"
+          label="Status"
+          allLabel="All statuses"
+          value={search.get("status")}
+          options={statusOptions}
+        />
         <button type="submit">Filter</button>
       </Form>
       {list.rows.length === 0 ? (

@@ -44,7 +44,11 @@ function requireOrderAccess(request: Request, ip: string | null) {
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { ctx } = await requireOrderAccess(request, context.ip);
   const o = await getOrder(ctx.db, { actor: ctx.actor, orderId: params.orderId ?? "" }).catch(toHttpError);
-  const history = await orderHistory(ctx, o, o.licenses.map((l) => l.id));
+  const history = await orderHistory(
+    ctx,
+    o,
+    o.licenses.map((l) => l.id),
+  );
   const checkout = new URL(request.url).searchParams.get("checkout");
   const vendor = !ctx.actor.partnerId;
   const payable = (PAYABLE_STATUSES as readonly string[]).includes(o.status);
@@ -53,6 +57,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const processing = checkout === "success" && card && o.status === "awaiting_payment";
   const money = (minor: number) => formatAmount(minor, o.currency);
   const unitOf = new Map(o.lines.map((l) => [l.id, l.seatUnit]));
+  const positionOf = new Map(o.lines.map((l) => [l.id, l.position]));
   return {
     viewer: vendor ? ("vendor" as const) : ("partner" as const),
     order: {
@@ -91,16 +96,19 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       discountedUnit: money(l.discountedUnitAmountMinor),
       lineTotal: money(l.lineTotalMinor),
     })),
-    licenses: o.licenses.map((l) => ({
-      id: l.id,
-      product: `${l.productName} ${l.edition}`,
-      seats: seatsText(l.seats, unitOf.get(l.orderLineId) ?? "seat"),
-      key: l.key,
-      validFrom: l.validFrom,
-      validUntil: l.validUntil,
-      status: l.status,
-      statusLabel: licenseStatusLabels[l.status],
-    })),
+    // In the order of the lines they were issued for.
+    licenses: [...o.licenses]
+      .sort((a, b) => (positionOf.get(a.orderLineId) ?? 0) - (positionOf.get(b.orderLineId) ?? 0))
+      .map((l) => ({
+        id: l.id,
+        product: `${l.productName} ${l.edition}`,
+        seats: seatsText(l.seats, unitOf.get(l.orderLineId) ?? "seat"),
+        key: l.key,
+        validFrom: l.validFrom,
+        validUntil: l.validUntil,
+        status: l.status,
+        statusLabel: licenseStatusLabels[l.status],
+      })),
     history,
     can: {
       payByCard: !vendor && card && payable && stripeConfigured(),
@@ -216,7 +224,10 @@ export default function OrderDetailPage() {
         </p>
       ) : null}
 
-      <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(280px, 1fr))", alignItems: "start" }}>
+      <div
+        className="grid"
+        style={{ gridTemplateColumns: "repeat(auto-fit, minmax(280px, 1fr))", alignItems: "start" }}
+      >
         <section className="card">
           <h2 style={{ marginTop: 0 }}>End customer</h2>
           <dl style={{ margin: 0 }}>
@@ -287,7 +298,12 @@ export default function OrderDetailPage() {
         </table>
       </div>
       <dl
-        style={{ display: "grid", gridTemplateColumns: "max-content max-content", gap: "0.25rem 1rem", marginTop: "0.75rem" }}
+        style={{
+          display: "grid",
+          gridTemplateColumns: "max-content max-content",
+          gap: "0.25rem 1rem",
+          marginTop: "0.75rem",
+        }}
         data-testid="order-totals"
       >
         <dt className="muted">Subtotal (list)</dt>

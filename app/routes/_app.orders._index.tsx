@@ -84,7 +84,13 @@ export default function Orders() {
         </div>
       </div>
       <Form method="get" className="filters">
-        <FilterSelect name="status" label="Status" allLabel="All statuses" value={search.get("status")} options={statusOptions} />
+        <FilterSelect
+          name="status"
+          label="Status"
+          allLabel="All statuses"
+          value={search.get("status")}
+          options={statusOptions}
+        />
         {vendor ? (
           <FilterSelect
             name="partner"

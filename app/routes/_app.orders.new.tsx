@@ -37,7 +37,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { ctx } = await requirePermission(request, "licenses:order", context.ip);
   const renewId = new URL(request.url).searchParams.get("renew");
   // "Renew" on a license: pre-filled from the partner's own license (another partner's is 404).
-  const renewal = renewId ? await renewalDraft(ctx.db, { actor: ctx.actor, licenseId: renewId }).catch(toHttpError) : null;
+  const renewal = renewId
+    ? await renewalDraft(ctx.db, { actor: ctx.actor, licenseId: renewId }).catch(toHttpError)
+    : null;
   const options = await orderFormOptions(ctx);
   return {
     ...options,
@@ -59,10 +61,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const submission = parseWithZod(formData, { schema: orderFormSchema });
   if (submission.status !== "success") {
     // Adding or removing a line without JavaScript is just the new form state (200); anything else is bad input.
-    return data(
-      { result: submission.reply(), quote: null },
-      { status: submission.status === "error" ? 400 : 200 },
-    );
+    return data({ result: submission.reply(), quote: null }, { status: submission.status === "error" ? 400 : 200 });
   }
   const { renewalOfLicenseId, ...input } = submission.value;
   try {
@@ -71,7 +70,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       const quote = await quoteOrder(ctx, input);
       return { result: submission.reply(), quote };
     }
-    const order = await createOrder(ctx.db, { actor: ctx.actor, input, renewalOfLicenseId: renewalOfLicenseId ?? null });
+    const order = await createOrder(ctx.db, {
+      actor: ctx.actor,
+      input,
+      renewalOfLicenseId: renewalOfLicenseId ?? null,
+    });
     return redirect(`/orders/${order.id}?created=1`);
   } catch (err) {
     if (err instanceof DomainError && err.status !== 404) {
@@ -128,7 +131,8 @@ export default function NewOrder() {
     id: "new-order",
     lastResult: actionData?.result,
     constraint: getZodConstraint(orderFormSchema),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: orderFormSchema }) as unknown as Submission<OrderForm>,
+    onValidate: ({ formData }) =>
+      parseWithZod(formData, { schema: orderFormSchema }) as unknown as Submission<OrderForm>,
     shouldValidate: "onBlur",
     shouldRevalidate: "onInput",
     defaultValue: {
@@ -170,7 +174,12 @@ export default function NewOrder() {
         <section>
           <h2 style={{ marginTop: 0 }}>End customer</h2>
           <div style={columns}>
-            <Field label="Company name" field={fields.customerCompany} autoComplete="off" hint="e.g. Tokai Shipping K.K." />
+            <Field
+              label="Company name"
+              field={fields.customerCompany}
+              autoComplete="off"
+              hint="e.g. Tokai Shipping K.K."
+            />
             <Field
               label="Website or email domain"
               field={fields.customerDomain}
@@ -188,7 +197,12 @@ export default function NewOrder() {
               autoComplete="off"
               hint="The license keys are mailed here too."
             />
-            <Field label="Your reference (optional)" field={fields.partnerReference} autoComplete="off" hint="e.g. your PO number" />
+            <Field
+              label="Your reference (optional)"
+              field={fields.partnerReference}
+              autoComplete="off"
+              hint="e.g. your PO number"
+            />
           </div>
         </section>
 
@@ -271,12 +285,14 @@ export default function NewOrder() {
             </div>
             {!cardAvailable ? (
               <p className="muted" data-testid="card-unavailable">
-                Card payment is unavailable: online payment is not set up on this portal. Pay by invoice if your
-                company has payment terms, or contact your channel manager.
+                Card payment is unavailable: online payment is not set up on this portal. Pay by invoice if your company
+                has payment terms, or contact your channel manager.
               </p>
             ) : null}
             {!invoiceAllowed ? (
-              <p className="muted">Invoice payment is for partners with payment terms; ask the vendor if you need them.</p>
+              <p className="muted">
+                Invoice payment is for partners with payment terms; ask the vendor if you need them.
+              </p>
             ) : null}
             <ErrorList id={fields.paymentMethod.errorId} errors={fields.paymentMethod.errors} />
           </div>
@@ -324,8 +340,8 @@ export default function NewOrder() {
           </section>
         ) : (
           <p className="muted">
-            Prices come from the price list in the chosen currency, less your {tierLabel} discount of {discountPercent} %,
-            computed when you order.
+            Prices come from the price list in the chosen currency, less your {tierLabel} discount of {discountPercent}{" "}
+            %, computed when you order.
           </p>
         )}
 
@@ -337,7 +353,9 @@ export default function NewOrder() {
             Place the order
           </button>
           {methods.length === 0 ? (
-            <span className="form-error">No payment method is available to your company: contact your channel manager.</span>
+            <span className="form-error">
+              No payment method is available to your company: contact your channel manager.
+            </span>
           ) : null}
         </div>
       </Form>

@@ -87,8 +87,8 @@ export default function VerifyLicensePage() {
     <PublicLayout narrow>
       <h1>Verify a license key</h1>
       <p className="muted">
-        Paste a key (it starts with <code>MRL1.</code>). It is checked with the vendor's public signing key, as your mail
-        server checks it; the key is not stored.
+        Paste a key (it starts with <code>MRL1.</code>). It is checked with the vendor's public signing key, as your
+        mail server checks it; the key is not stored.
       </p>
       <Form method="post" {...getFormProps(form)} className="card" style={{ display: "grid", gap: "0.75rem" }}>
         <div className="field">

@@ -26,7 +26,10 @@ async function orderingPartner(ctx: Ctx) {
     .from(partners)
     .where(eq(partners.id, partnerId));
   if (!p) throw new ForbiddenError();
-  const [d] = await ctx.db.select({ percent: tierDiscounts.percent }).from(tierDiscounts).where(eq(tierDiscounts.tier, p.tier));
+  const [d] = await ctx.db
+    .select({ percent: tierDiscounts.percent })
+    .from(tierDiscounts)
+    .where(eq(tierDiscounts.tier, p.tier));
   return { partnerId, tier: p.tier, invoiceTermsAllowed: p.invoiceTermsAllowed, discountPercent: d?.percent ?? 0 };
 }
 
@@ -92,9 +95,17 @@ export async function quoteOrder(ctx: Ctx, input: CreateOrderInput) {
   const priced: { productId: string; product: string; seats: number; unitAmountMinor: number }[] = [];
   input.lines.forEach((l, i) => {
     const p = byId.get(l.productId);
-    if (!p || !p.active) fields[`lines[${i}].productId`] = ["This product is not sold any more: choose one from the list."];
-    else if (p.amount === null) fields[`lines[${i}].productId`] = [`${p.sku} has no price in ${input.currency}: choose another currency.`];
-    else priced.push({ productId: p.id, product: `${p.name} ${p.edition} (${p.sku})`, seats: l.seats, unitAmountMinor: p.amount });
+    if (!p || !p.active)
+      fields[`lines[${i}].productId`] = ["This product is not sold any more: choose one from the list."];
+    else if (p.amount === null)
+      fields[`lines[${i}].productId`] = [`${p.sku} has no price in ${input.currency}: choose another currency.`];
+    else
+      priced.push({
+        productId: p.id,
+        product: `${p.name} ${p.edition} (${p.sku})`,
+        seats: l.seats,
+        unitAmountMinor: p.amount,
+      });
   });
   if (Object.keys(fields).length) throw new ValidationError(fields);
   const order = priceOrder(priced, partner.discountPercent);
@@ -157,14 +168,22 @@ export async function orderHistory(ctx: Ctx, order: { id: string; partnerId: str
   assertReader(ctx.actor);
   if (ctx.actor.partnerId && ctx.actor.partnerId !== order.partnerId) throw new NotFoundError("Order not found.");
   const rows = await ctx.db
-    .select({ id: auditEvents.id, at: auditEvents.at, action: auditEvents.action, actor: auditEvents.actorLabel, after: auditEvents.after })
+    .select({
+      id: auditEvents.id,
+      at: auditEvents.at,
+      action: auditEvents.action,
+      actor: auditEvents.actorLabel,
+      after: auditEvents.after,
+    })
     .from(auditEvents)
     .where(
       and(
         eq(auditEvents.partnerId, order.partnerId),
         or(
           and(eq(auditEvents.subjectType, "license_order"), eq(auditEvents.subjectId, order.id)),
-          licenseIds.length ? and(eq(auditEvents.subjectType, "license"), inArray(auditEvents.subjectId, licenseIds)) : undefined,
+          licenseIds.length
+            ? and(eq(auditEvents.subjectType, "license"), inArray(auditEvents.subjectId, licenseIds))
+            : undefined,
         ),
       ),
     )

@@ -39,7 +39,10 @@ async function one<T extends Record<string, unknown>>(text: string, params: unkn
 const countOrders = async () => Number((await one<{ n: string }>("select count(*)::text as n from license_orders")).n);
 
 /** The order form's fields as a browser posts them. */
-function orderForm(over: Record<string, string | string[]> = {}, lines: { sku: string; seats: string }[] = [{ sku: "MSE-STD-12", seats: "100" }]) {
+function orderForm(
+  over: Record<string, string | string[]> = {},
+  lines: { sku: string; seats: string }[] = [{ sku: "MSE-STD-12", seats: "100" }],
+) {
   const slug = unique("kunde");
   const fields: Record<string, string | string[]> = {
     intent: "order",
@@ -72,9 +75,18 @@ async function placeOrder(email: string, over: Record<string, string | string[]>
 
 /** A vendor admin marks an invoice order paid through the order page's form; returns its licenses. */
 async function markPaid(orderId: string) {
-  const res = await postForm(server, `/orders/${orderId}`, { intent: "mark-paid", reference: "BANK-2026-0042" }, as(VENDOR_ADMIN));
+  const res = await postForm(
+    server,
+    `/orders/${orderId}`,
+    { intent: "mark-paid", reference: "BANK-2026-0042" },
+    as(VENDOR_ADMIN),
+  );
   expect(res.status).toBe(200);
-  return query<{ id: string; key: string }>(server, "select id, key from licenses where order_id = $1 order by created_at", [orderId]);
+  return query<{ id: string; key: string }>(
+    server,
+    "select id, key from licenses where order_id = $1 order by created_at",
+    [orderId],
+  );
 }
 
 beforeAll(async () => {
@@ -109,10 +121,15 @@ describe("ordering through the form", () => {
       totalMinor: "1",
       discountPercent: "99",
     });
-    const order = await one<{ total_minor: string; subtotal_minor: string; discount_percent: number; status: string; partner_id: string }>(
-      "select total_minor, subtotal_minor, discount_percent, status, partner_id from license_orders where id = $1",
-      [id],
-    );
+    const order = await one<{
+      total_minor: string;
+      subtotal_minor: string;
+      discount_percent: number;
+      status: string;
+      partner_id: string;
+    }>("select total_minor, subtotal_minor, discount_percent, status, partner_id from license_orders where id = $1", [
+      id,
+    ]);
     const { unit } = await one<{ unit: string }>(
       "select unit_amount_minor as unit from product_prices where product_id = $1 and currency = 'EUR'",
       [productIds["MSE-STD-12"]],
@@ -130,12 +147,19 @@ describe("ordering through the form", () => {
     expect(detail).toContain(form.customerCompany as string);
     expect(detail).toContain("Order placed");
     expect(detail).toContain(`Discount (${percent} %)`);
-    expect(detail).toContain(new Intl.NumberFormat("en-US", { style: "currency", currency: "EUR" }).format(expected.totalMinor / 100));
+    expect(detail).toContain(
+      new Intl.NumberFormat("en-US", { style: "currency", currency: "EUR" }).format(expected.totalMinor / 100),
+    );
   });
 
   it("shows a server-computed price summary without storing anything", async () => {
     const before = await countOrders();
-    const res = await postForm(server, "/orders/new", orderForm({ intent: "quote", "lines[0].unitAmountMinor": "1" }), as(POLDER_ADMIN));
+    const res = await postForm(
+      server,
+      "/orders/new",
+      orderForm({ intent: "quote", "lines[0].unitAmountMinor": "1" }),
+      as(POLDER_ADMIN),
+    );
     expect(res.status).toBe(200);
     const page = await html(res);
     expect(page).toContain("Price summary");
@@ -143,7 +167,9 @@ describe("ordering through the form", () => {
       "select unit_amount_minor as unit from product_prices where product_id = $1 and currency = 'EUR'",
       [productIds["MSE-STD-12"]],
     );
-    expect(page).toContain(new Intl.NumberFormat("en-US", { style: "currency", currency: "EUR" }).format(Number(unit) / 100));
+    expect(page).toContain(
+      new Intl.NumberFormat("en-US", { style: "currency", currency: "EUR" }).format(Number(unit) / 100),
+    );
     expect(await countOrders()).toBe(before);
   });
 
@@ -169,7 +195,12 @@ describe("ordering through the form", () => {
     const dupRes = await postForm(server, "/orders/new", dup, as(POLDER_USER));
     expect(dupRes.status).toBe(400);
     expect(await html(dupRes)).toContain("This product is already listed");
-    const unknown = await postForm(server, "/orders/new", orderForm({ "lines[0].productId": crypto.randomUUID() }), as(POLDER_USER));
+    const unknown = await postForm(
+      server,
+      "/orders/new",
+      orderForm({ "lines[0].productId": crypto.randomUUID() }),
+      as(POLDER_USER),
+    );
     expect(unknown.status).toBe(400);
     expect(await html(unknown)).toContain("This product is not sold any more");
 
@@ -215,14 +246,18 @@ describe("invoice payment and cancellation", () => {
     // A missing reference is a field error and pays nothing.
     const empty = await postForm(server, `/orders/${id}`, { intent: "mark-paid", reference: " " }, as(VENDOR_ADMIN));
     expect(empty.status).toBe(400);
-    expect((await one<{ status: string }>("select status from license_orders where id = $1", [id])).status).toBe("awaiting_payment");
+    expect((await one<{ status: string }>("select status from license_orders where id = $1", [id])).status).toBe(
+      "awaiting_payment",
+    );
     // A partner cannot mark its own order paid.
     const self = await postForm(server, `/orders/${id}`, { intent: "mark-paid", reference: "X" }, as(POLDER_ADMIN));
     expect(self.status).toBe(403);
 
     const licenses = await markPaid(id);
     expect(licenses).toHaveLength(1);
-    expect((await one<{ status: string }>("select status from license_orders where id = $1", [id])).status).toBe("fulfilled");
+    expect((await one<{ status: string }>("select status from license_orders where id = $1", [id])).status).toBe(
+      "fulfilled",
+    );
     const detail = await html(await get(server, `/orders/${id}`, as(POLDER_USER)));
     expect(detail).toContain(licenses[0]!.key);
     expect(detail).toContain("Paid and fulfilled");
@@ -231,23 +266,37 @@ describe("invoice payment and cancellation", () => {
     expect(licensePage).toContain(licenses[0]!.key);
     expect(licensePage).toContain(`/orders/new?renew=${licenses[0]!.id}`);
     // Paid twice: the second is refused and nothing is issued again.
-    const again = await postForm(server, `/orders/${id}`, { intent: "mark-paid", reference: "BANK-2" }, as(VENDOR_ADMIN));
+    const again = await postForm(
+      server,
+      `/orders/${id}`,
+      { intent: "mark-paid", reference: "BANK-2" },
+      as(VENDOR_ADMIN),
+    );
     expect(again.status).toBe(409);
     expect(await query(server, "select id from licenses where order_id = $1", [id])).toHaveLength(1);
   });
 
   it("the partner cancels its unpaid order; a paid one cannot be cancelled", async () => {
     const { id } = await placeOrder(POLDER_USER);
-    const res = await postForm(server, `/orders/${id}`, { intent: "cancel", reason: "Customer chose another edition" }, as(POLDER_USER));
+    const res = await postForm(
+      server,
+      `/orders/${id}`,
+      { intent: "cancel", reason: "Customer chose another edition" },
+      as(POLDER_USER),
+    );
     expect(res.status).toBe(200);
     expect(await html(res)).toContain("Order cancelled.");
-    expect((await one<{ status: string }>("select status from license_orders where id = $1", [id])).status).toBe("cancelled");
+    expect((await one<{ status: string }>("select status from license_orders where id = $1", [id])).status).toBe(
+      "cancelled",
+    );
 
     const paid = await placeOrder(POLDER_USER);
     await markPaid(paid.id);
     const refused = await postForm(server, `/orders/${paid.id}`, { intent: "cancel" }, as(POLDER_USER));
     expect(refused.status).toBe(422);
-    expect((await one<{ status: string }>("select status from license_orders where id = $1", [paid.id])).status).toBe("fulfilled");
+    expect((await one<{ status: string }>("select status from license_orders where id = $1", [paid.id])).status).toBe(
+      "fulfilled",
+    );
   });
 
   it("pay by card without Stripe is refused (not configured) and changes nothing", async () => {
@@ -257,25 +306,51 @@ describe("invoice payment and cancellation", () => {
     const res = await postForm(server, `/orders/${id}`, { intent: "pay" }, as(POLDER_USER));
     expect(res.status).toBe(503);
     expect(await html(res)).toContain("not configured");
-    expect((await one<{ status: string }>("select status from license_orders where id = $1", [id])).status).toBe("awaiting_payment");
+    expect((await one<{ status: string }>("select status from license_orders where id = $1", [id])).status).toBe(
+      "awaiting_payment",
+    );
   });
 
   it("a vendor admin revokes a license with a reason; the resend is the partner's", async () => {
     const { id } = await placeOrder(POLDER_USER);
     const [license] = await markPaid(id);
-    const noReason = await postForm(server, `/licenses/${license!.id}`, { intent: "revoke", reason: "" }, as(VENDOR_ADMIN));
+    const noReason = await postForm(
+      server,
+      `/licenses/${license!.id}`,
+      { intent: "revoke", reason: "" },
+      as(VENDOR_ADMIN),
+    );
     expect(noReason.status).toBe(400);
-    const byPartner = await postForm(server, `/licenses/${license!.id}`, { intent: "revoke", reason: "Refunded" }, as(POLDER_ADMIN));
+    const byPartner = await postForm(
+      server,
+      `/licenses/${license!.id}`,
+      { intent: "revoke", reason: "Refunded" },
+      as(POLDER_ADMIN),
+    );
     expect(byPartner.status).toBe(403);
-    expect((await one<{ status: string }>("select status from licenses where id = $1", [license!.id])).status).toBe("active");
+    expect((await one<{ status: string }>("select status from licenses where id = $1", [license!.id])).status).toBe(
+      "active",
+    );
 
-    const resent = await postForm(server, `/licenses/${license!.id}`, { intent: "resend", to: "customer" }, as(POLDER_USER));
+    const resent = await postForm(
+      server,
+      `/licenses/${license!.id}`,
+      { intent: "resend", to: "customer" },
+      as(POLDER_USER),
+    );
     expect(resent.status).toBe(200);
     expect(await html(resent)).toContain("The keys are on their way by mail.");
 
-    const revoked = await postForm(server, `/licenses/${license!.id}`, { intent: "revoke", reason: "Chargeback on the invoice" }, as(VENDOR_ADMIN));
+    const revoked = await postForm(
+      server,
+      `/licenses/${license!.id}`,
+      { intent: "revoke", reason: "Chargeback on the invoice" },
+      as(VENDOR_ADMIN),
+    );
     expect(revoked.status).toBe(200);
-    expect((await one<{ status: string }>("select status from licenses where id = $1", [license!.id])).status).toBe("revoked");
+    expect((await one<{ status: string }>("select status from licenses where id = $1", [license!.id])).status).toBe(
+      "revoked",
+    );
     const page = await html(await get(server, `/licenses/${license!.id}`, as(POLDER_USER)));
     expect(page).toContain("Chargeback on the invoice");
   });
@@ -286,17 +361,24 @@ describe("isolation and access", () => {
     const rhein = await placeOrder(RHEIN_ADMIN, { customerCompany: "Rheinkunde Geheim AG" });
     const [rheinLicense] = await markPaid(rhein.id);
     const openRhein = await placeOrder(RHEIN_ADMIN, { customerCompany: "Rheinkunde Offen AG" });
-    const before = await query(server, "select id, status from license_orders where partner_id = $1 order by id", [partnerIds.rheinmail]);
+    const before = await query(server, "select id, status from license_orders where partner_id = $1 order by id", [
+      partnerIds.rheinmail,
+    ]);
 
     for (const email of [POLDER_ADMIN, POLDER_USER]) {
       for (const orderId of [rhein.id, openRhein.id]) {
         expect((await get(server, `/orders/${orderId}`, as(email))).status).toBe(404);
         for (const intent of ["cancel"]) {
-          expect((await postForm(server, `/orders/${orderId}`, { intent, reason: "x" }, as(email))).status, intent).toBe(404);
+          expect(
+            (await postForm(server, `/orders/${orderId}`, { intent, reason: "x" }, as(email))).status,
+            intent,
+          ).toBe(404);
         }
       }
       expect((await get(server, `/licenses/${rheinLicense!.id}`, as(email))).status).toBe(404);
-      expect((await postForm(server, `/licenses/${rheinLicense!.id}`, { intent: "resend", to: "both" }, as(email))).status).toBe(404);
+      expect(
+        (await postForm(server, `/licenses/${rheinLicense!.id}`, { intent: "resend", to: "both" }, as(email))).status,
+      ).toBe(404);
       expect((await get(server, `/orders/new?renew=${rheinLicense!.id}`, as(email))).status).toBe(404);
       expect((await get(server, `/orders/${crypto.randomUUID()}`, as(email))).status).toBe(404);
       expect((await get(server, "/orders/not-an-id", as(email))).status).toBe(404);
@@ -315,7 +397,11 @@ describe("isolation and access", () => {
       expect(csv).toContain("Customer,Domain");
     }
     // Nothing of Rheinmail's changed.
-    expect(await query(server, "select id, status from license_orders where partner_id = $1 order by id", [partnerIds.rheinmail])).toEqual(before);
+    expect(
+      await query(server, "select id, status from license_orders where partner_id = $1 order by id", [
+        partnerIds.rheinmail,
+      ]),
+    ).toEqual(before);
 
     // Its own people see it; the vendor admin sees it with the partner named.
     expect(await html(await get(server, "/orders", as(RHEIN_ADMIN)))).toContain("Rheinkunde Geheim AG");
@@ -396,7 +482,9 @@ describe("card payment with Stripe configured (the stub)", () => {
     const session = stripe.sessions[0]!;
     expect(pay.headers.get("location")).toBe(session.url);
     expect(session.metadata.order_id).toBe(id);
-    const { total_minor } = (await query<{ total_minor: string }>(card, "select total_minor from license_orders where id = $1", [id]))[0]!;
+    const { total_minor } = (
+      await query<{ total_minor: string }>(card, "select total_minor from license_orders where id = $1", [id])
+    )[0]!;
     expect(session.amount_total).toBe(Number(total_minor));
     expect(session.success_url).toBe(`${card.url}/orders/${id}?checkout=success`);
 
@@ -478,7 +566,12 @@ describe("public key verification", () => {
     expect(await html(empty)).toContain("Paste a license key.");
 
     // Revoked in the portal: the signature still holds offline, the page says revoked.
-    await postForm(server, `/licenses/${license!.id}`, { intent: "revoke", reason: "Test revocation" }, as(VENDOR_ADMIN));
+    await postForm(
+      server,
+      `/licenses/${license!.id}`,
+      { intent: "revoke", reason: "Test revocation" },
+      as(VENDOR_ADMIN),
+    );
     const revoked = await html(await postForm(server, "/verify-license", { key }));
     expect(revoked).toContain("Revoked.");
     expect(revoked).toMatch(/Revoked \d{4}-\d{2}-\d{2}/);
