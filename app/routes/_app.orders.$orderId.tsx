@@ -1,6 +1,7 @@
 import { getFormProps, type FieldMetadata } from "@conform-to/react";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
 import { DealHistory } from "~/components/deal-actions";
 import { Field, FormErrors, TextArea } from "~/components/forms";
 import {
@@ -14,7 +15,7 @@ import {
 import { EmptyState, formatDate, formatDateTime } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
 import { formatAmount } from "~/modules/deals/lifecycle-schemas";
-import { cancelOrder, markOrderPaid, startCheckout } from "~/modules/licensing/orders.server";
+import { billOrderByStripeInvoice, cancelOrder, markOrderPaid, startCheckout } from "~/modules/licensing/orders.server";
 import { orderHistory, seatsText } from "~/modules/licensing/pages.server";
 import { getOrder } from "~/modules/licensing/queries.server";
 import {
@@ -81,6 +82,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       paymentMethod: o.paymentMethod,
       paymentMethodLabel: paymentMethodLabels[o.paymentMethod],
       paidReference: o.paidReference,
+      stripeInvoiceId: o.stripeInvoiceId,
       paidAt: o.paidAt,
       createdAt: o.createdAt,
       deal: o.deal,
@@ -116,6 +118,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       // Not while a payment just made is being confirmed.
       cancel: payable && !processing,
       markPaid: vendor && !card && payable,
+      stripeInvoice: vendor && !card && payable && stripeConfigured() && !o.stripeInvoiceId,
     },
     processing,
   };
@@ -134,6 +137,11 @@ const forms = {
     schema: cancelOrderSchema,
     run: ((ctx, id, value) => cancelOrder(ctx.db, { actor: ctx.actor, orderId: id, input: value })) as Run,
     done: "Order cancelled.",
+  },
+  "stripe-invoice": {
+    schema: z.object({}),
+    run: ((ctx, id) => billOrderByStripeInvoice(ctx.db, { actor: ctx.actor, orderId: id })) as Run,
+    done: "Invoice sent through Stripe: the order is fulfilled when Stripe reports it paid.",
   },
   "mark-paid": {
     schema: markPaidSchema,
@@ -253,6 +261,7 @@ export default function OrderDetailPage() {
             </Dt>
             {o.paidAt ? <Dt label="Paid">{formatDateTime(o.paidAt)}</Dt> : null}
             {o.paidReference ? <Dt label="Payment reference">{o.paidReference}</Dt> : null}
+            {o.stripeInvoiceId && !o.paidAt ? <Dt label="Stripe invoice">{o.stripeInvoiceId} (sent)</Dt> : null}
             {o.deal ? (
               <Dt label="Deal registration">
                 <Link to={`/deals/${o.deal.id}`}>{o.deal.customerName}</Link>
@@ -318,7 +327,7 @@ export default function OrderDetailPage() {
         </dd>
       </dl>
 
-      {can.payByCard || can.cardUnavailable || can.cancel || can.markPaid ? (
+      {can.payByCard || can.cardUnavailable || can.cancel || can.markPaid || can.stripeInvoice ? (
         <section className="card" style={{ marginTop: "1rem" }}>
           <h2 style={{ marginTop: 0 }}>{o.paymentMethod === "invoice" ? "Invoice payment" : "Card payment"}</h2>
           {o.paymentMethod === "invoice" && viewer === "partner" ? (
@@ -351,6 +360,25 @@ export default function OrderDetailPage() {
                   <Field label="Payment reference" field={paidFields.reference} hint="e.g. the bank transfer's id" />
                   <button type="submit" name="intent" value="mark-paid" disabled={busy}>
                     Mark paid and issue the keys
+                  </button>
+                </Form>
+              </ActionDialog>
+            ) : null}
+            {can.stripeInvoice ? (
+              <ActionDialog
+                intent="stripe-invoice"
+                label="Bill through Stripe…"
+                title="Send a Stripe invoice?"
+                hasErrors={false}
+                secondary
+              >
+                <p>
+                  Stripe sends the partner an invoice for {o.total} (tax per the Stripe Tax settings), due in 30 days,
+                  and collects it; the keys are issued when Stripe reports it paid.
+                </p>
+                <Form method="post">
+                  <button type="submit" name="intent" value="stripe-invoice" disabled={busy}>
+                    Send the invoice
                   </button>
                 </Form>
               </ActionDialog>

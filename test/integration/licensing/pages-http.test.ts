@@ -451,7 +451,8 @@ describe("card payment with Stripe configured (the stub)", () => {
   beforeAll(async () => {
     stripe = await startStripeStub();
     card = await startAppServer({ stripe: stripe.env() });
-    for (const email of [POLDER_USER, RHEIN_ADMIN]) cardCookies[email] = await signIn(card, email);
+    for (const email of [POLDER_USER, RHEIN_ADMIN, VENDOR_ADMIN]) cardCookies[email] = await signIn(card, email);
+    await query(card, "update partners set invoice_terms_allowed = true where slug = 'polder-relay'");
   }, 120_000);
   afterAll(async () => {
     await card?.stop();
@@ -512,6 +513,20 @@ describe("card payment with Stripe configured (the stub)", () => {
     const page = await html(await get(card, `/orders/${id}?checkout=cancelled`, on(POLDER_USER)));
     expect(page).toContain("Payment was cancelled");
     expect(page).toContain("Pay by card");
+    expect(await statusIn(id)).toBe("awaiting_payment");
+  });
+
+  it("a vendor admin bills an invoice order through a Stripe invoice (once); the partner cannot", async () => {
+    const res = await postForm(card, "/orders/new", orderForm({ paymentMethod: "invoice" }), on(POLDER_USER));
+    const id = /^\/orders\/([0-9a-f-]{36})/.exec(res.headers.get("location")!)![1]!;
+    expect((await postForm(card, `/orders/${id}`, { intent: "stripe-invoice" }, on(POLDER_USER))).status).toBe(403);
+    expect(await html(await get(card, `/orders/${id}`, on(VENDOR_ADMIN)))).toContain("Bill through Stripe");
+    const billed = await postForm(card, `/orders/${id}`, { intent: "stripe-invoice" }, on(VENDOR_ADMIN));
+    expect(billed.status).toBe(200);
+    expect(await html(billed)).toContain("Invoice sent through Stripe");
+    const invoices = stripe.invoices.filter((i) => i.metadata.order_id === id);
+    expect(invoices).toHaveLength(1);
+    expect(await html(await get(card, `/orders/${id}`, on(VENDOR_ADMIN)))).not.toContain("Bill through Stripe");
     expect(await statusIn(id)).toBe("awaiting_payment");
   });
 
