@@ -2,6 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { onboardingChecklist, type Checklist } from "~/modules/onboarding/checklist.server";
 import { dashboardFigures } from "~/modules/partners/queries.server";
+import { PartnerScorecardCard, VendorScorecardCard } from "~/components/tier-scorecard";
+import { partnerScorecard, vendorScorecard } from "~/modules/tiers/scorecard.server";
 import { getDb } from "~/utils/db.server";
 import { can, isVendorRole } from "~/utils/permissions";
 import { actorOf, requireUser } from "~/utils/session.server";
@@ -12,6 +14,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const ctx = { db: await getDb(), actor: actorOf(user) };
   const [figures, checklist] = await Promise.all([dashboardFigures(ctx), onboardingChecklist(ctx)]);
+  // The tier scorecard: the partner's own, or the channel at a glance for vendor staff.
+  const vendorCard = isVendorRole(user.role) ? await vendorScorecard(ctx) : null;
+  const partnerCard = isVendorRole(user.role) ? null : await partnerScorecard(ctx);
   return {
     name: user.name,
     partnerName: user.partnerName,
@@ -19,11 +24,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
     canManageTeam: can(user.role, "team:manage"),
     figures,
     checklist,
+    vendorCard,
+    partnerCard,
   };
 }
 
 export default function Dashboard() {
-  const { name, partnerName, vendor, canManageTeam, figures, checklist } = useLoaderData<typeof loader>();
+  const { name, partnerName, vendor, canManageTeam, figures, checklist, vendorCard, partnerCard } =
+    useLoaderData<typeof loader>();
   return (
     <>
       <h1>Welcome, {name}</h1>
@@ -56,6 +64,8 @@ export default function Dashboard() {
           <Link to="/deals">Open deal registrations</Link>
         </div>
       </div>
+      {partnerCard ? <PartnerScorecardCard card={partnerCard} /> : null}
+      {vendorCard ? <VendorScorecardCard card={vendorCard} /> : null}
       {canManageTeam && !checklist ? (
         <div className="card">
           <h2>Next steps</h2>

@@ -1,0 +1,228 @@
+import { Link } from "@remix-run/react";
+import { BarList, formatHours, formatRate } from "~/components/bar-list";
+import { StackedBarChart, type ChartKey } from "~/components/status-chart";
+import { formatDate } from "~/components/ui";
+import type { PartnerScorecard, VendorScorecard } from "~/modules/tiers/scorecard.server";
+import { formatUsd, requirementText, tierLabels, type RequirementProgress, type Tier } from "~/modules/tiers/rules";
+import { countryName } from "~/utils/countries";
+
+const tierColors: Record<Tier, string> = { registered: "#94a3b8", silver: "#64748b", gold: "#b45309" };
+
+function Progress({ p, names }: { p: RequirementProgress; names: Record<string, string> }) {
+  const ratio = p.need > 0 ? Math.min(1, p.have / p.need) : 1;
+  const text = requirementText({ ...p, people: undefined }, names);
+  return (
+    <li data-requirement={p.key} data-met={p.met} style={{ margin: "0.6rem 0" }}>
+      <div style={{ display: "flex", justifyContent: "space-between", gap: "1rem" }}>
+        <span>
+          {p.met ? "✓ " : ""}
+          {text}
+        </span>
+      </div>
+      <progress
+        value={Math.round(ratio * 100)}
+        max={100}
+        style={{ width: "100%", accentColor: p.met ? "#047857" : "#0b4f6c" }}
+        aria-label={text}
+      >
+        {Math.round(ratio * 100)}%
+      </progress>
+      {p.people && p.people.length > 0 ? (
+        <div className="muted" style={{ fontSize: "0.9rem" }}>
+          {p.people.map((x) => `${x.name} (until ${formatDate(x.expiresAt)})`).join(", ")}
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+/** The partner's scorecard: tier, progress toward the next one, what expires soon and what it would cost. */
+export function PartnerScorecardCard({ card }: { card: PartnerScorecard }) {
+  return (
+    <section className="card" aria-labelledby="scorecard-title">
+      <h2 id="scorecard-title" style={{ marginTop: 0 }}>
+        Programme tier: {tierLabels[card.tier]}
+      </h2>
+      <p className="muted" style={{ marginTop: 0 }}>
+        {card.benefits.discountPercent}% discount on licenses · deal protection {card.benefits.protectionDays} days ·
+        license revenue (12 months) {formatUsd(card.revenue.usdMinor)}
+        {card.revenue.missingRates.length
+          ? ` (orders in ${card.revenue.missingRates.join(", ")} not yet converted)`
+          : ""}
+      </p>
+      {card.pin ? (
+        <p className="notice">
+          Held at {tierLabels[card.pin.tier]} by the vendor until {formatDate(card.pin.until)}.
+        </p>
+      ) : null}
+      {card.atRisk ? (
+        <div className="form-error" role="alert">
+          Your {tierLabels[card.tier]} tier is at risk: meet its requirements by {formatDate(card.atRisk.due)} or it
+          becomes {tierLabels[card.atRisk.target]}.
+          <ul style={{ margin: "0.4rem 0 0" }}>
+            {card.keep
+              .filter((p) => !p.met)
+              .map((p) => (
+                <li key={p.key}>{requirementText({ ...p, people: undefined }, card.courseNames)}</li>
+              ))}
+          </ul>
+        </div>
+      ) : null}
+      {card.next ? (
+        <>
+          <h3>Toward {tierLabels[card.next.tier]}</h3>
+          <ul style={{ listStyle: "none", padding: 0 }} aria-label={`Progress toward ${tierLabels[card.next.tier]}`}>
+            {card.next.progress.map((p) => (
+              <Progress key={p.key} p={p} names={card.courseNames} />
+            ))}
+          </ul>
+        </>
+      ) : (
+        <>
+          <h3>Keeping {tierLabels[card.tier]}</h3>
+          <ul style={{ listStyle: "none", padding: 0 }} aria-label={`Requirements of ${tierLabels[card.tier]}`}>
+            {card.keep.map((p) => (
+              <Progress key={p.key} p={p} names={card.courseNames} />
+            ))}
+          </ul>
+        </>
+      )}
+      <h3>Expiring within 60 days</h3>
+      {card.expiring.length === 0 ? (
+        <p className="muted">No certification expires in the next 60 days.</p>
+      ) : (
+        <ul aria-label="Certifications expiring soon">
+          {card.expiring.map((e) => (
+            <li key={`${e.courseKey}-${e.name}-${e.expiresAt}`}>
+              {e.name}: {e.certificationName}, expires {formatDate(e.expiresAt)}
+              {e.costsTier ? (
+                <strong> — without a renewal your tier would drop to {tierLabels[e.tierAfter]}</strong>
+              ) : (
+                <span className="muted"> — no effect on your tier</span>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="grid">
+        <div>
+          <h3>Leads (12 months)</h3>
+          <p>
+            {card.leads.offers} offered · {card.leads.accepted} accepted · acceptance rate{" "}
+            {formatRate(card.leads.acceptanceRate)} · {card.leads.won} won
+            {card.leads.pending ? ` · ${card.leads.pending} waiting for your answer` : ""}
+          </p>
+          <Link to="/leads">Your leads</Link>
+        </div>
+        <div>
+          <h3>Deals</h3>
+          <p>
+            {card.deals.open} open ({card.deals.approved} protected) · {card.deals.won} won and {card.deals.lost} lost
+            in 12 months
+          </p>
+          <Link to="/deals">Your deal registrations</Link>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+const tierKeys = (["registered", "silver", "gold"] as const).map((t) => ({
+  key: t,
+  label: tierLabels[t],
+  color: tierColors[t],
+})) satisfies ChartKey<Tier>[];
+
+const movementWords: Record<string, string> = { upgrade: "up", downgrade: "down", at_risk: "at risk" };
+
+/** The vendor's channel at a glance. */
+export function VendorScorecardCard({ card }: { card: VendorScorecard }) {
+  return (
+    <section className="card" aria-labelledby="channel-title">
+      <h2 id="channel-title" style={{ marginTop: 0 }}>
+        The channel by tier
+      </h2>
+      <div className="grid">
+        <div>
+          <h3>Partners by tier and country</h3>
+          <StackedBarChart
+            label="Partners by country, stacked by tier"
+            keys={tierKeys}
+            totals
+            bars={card.byCountry.map((c) => ({ id: countryName(c.country), tick: c.country, values: c.tiers }))}
+          />
+          <BarList
+            label="Partners by tier"
+            items={(["gold", "silver", "registered"] as const).map((t) => ({
+              key: t,
+              label: tierLabels[t],
+              value: card.byTier[t],
+              color: tierColors[t],
+            }))}
+          />
+        </div>
+        <div>
+          <h3>Top partners by license revenue (12 months)</h3>
+          {card.topByRevenue.length === 0 ? (
+            <p className="muted">No license revenue yet.</p>
+          ) : (
+            <BarList
+              label="Top partners by license revenue"
+              items={card.topByRevenue.map((p) => ({
+                key: p.id,
+                label: p.name,
+                value: p.usdMinor,
+                display: formatUsd(p.usdMinor),
+                color: tierColors[p.tier],
+              }))}
+            />
+          )}
+          <h3>Lead SLA ({card.leadSla.days} days)</h3>
+          <p>
+            {card.leadSla.answered} offers answered, {formatRate(card.leadSla.inTimeRate)} in time, median{" "}
+            {formatHours(card.leadSla.medianHours)} · {card.leadSla.overdue} past their accept-by time
+          </p>
+          <h3>Deal review turnaround ({card.dealTurnaround.days} days)</h3>
+          <p>
+            {card.dealTurnaround.decided} decided, median {formatHours(card.dealTurnaround.medianHours)} ·{" "}
+            {card.dealTurnaround.waiting} waiting for review
+          </p>
+        </div>
+      </div>
+      <div className="grid">
+        <div>
+          <h3>Partners at risk</h3>
+          {card.atRisk.length === 0 ? (
+            <p className="muted">No partner is at risk.</p>
+          ) : (
+            <ul aria-label="Partners at risk">
+              {card.atRisk.map((p) => (
+                <li key={p.partnerId}>
+                  {p.name} ({countryName(p.country)}): {tierLabels[p.tier]} →{" "}
+                  {tierLabels[(p.targetTier ?? "registered") as Tier]} on {formatDate(p.due)}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        <div>
+          <h3>Movements this quarter</h3>
+          <p>
+            {card.movementCounts.upgrade} up · {card.movementCounts.downgrade} down · {card.movementCounts.at_risk} put
+            at risk since {formatDate(card.quarterStart)}
+          </p>
+          {card.movements.length ? (
+            <ul aria-label="Tier movements this quarter">
+              {card.movements.slice(0, 8).map((m) => (
+                <li key={m.id}>
+                  {formatDate(m.at)} · {m.partnerName}: {movementWords[m.kind] ?? m.kind} ({tierLabels[m.fromTier]} →{" "}
+                  {tierLabels[m.toTier]})
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      </div>
+    </section>
+  );
+}
