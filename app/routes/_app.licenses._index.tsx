@@ -2,9 +2,9 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { FilterSelect } from "~/components/forms";
 import { EmptyState, Pagination, formatDate } from "~/components/ui";
-import { seatsText } from "~/modules/licensing/pages.server";
+import { licenseQueryOf, partnerFilterOptions, seatsText } from "~/modules/licensing/pages.server";
 import { listLicenses } from "~/modules/licensing/queries.server";
-import { licenseListSchema, licenseStatusLabels, licenseStatuses } from "~/modules/licensing/schemas";
+import { licenseStatusLabels, licenseStatuses } from "~/modules/licensing/schemas";
 import { isVendorRole } from "~/utils/permissions";
 import { requirePermission } from "~/utils/session.server";
 
@@ -17,14 +17,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     (role) => (isVendorRole(role) ? "licenses:manage-all" : "licenses:order"),
     context.ip,
   );
-  const filter = licenseListSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const filter = licenseQueryOf(request.url);
   return {
     viewer: ctx.actor.partnerId ? ("partner" as const) : ("vendor" as const),
     list: await listLicenses(ctx.db, { actor: ctx.actor, query: filter }).then((list) => ({
       ...list,
       rows: list.rows.map((r) => ({ ...r, seatsText: seatsText(r.seats, r.seatUnit) })),
     })),
-    filtered: !!(filter.q || filter.status),
+    partnerOptions: await partnerFilterOptions(ctx),
+    filtered: !!(filter.q || filter.status || (!ctx.actor.partnerId && filter.partnerId)),
   };
 }
 
@@ -32,7 +33,7 @@ const statusOptions = licenseStatuses.map((s) => ({ value: s, label: licenseStat
 const tone = { active: "good", revoked: "bad", expired: "" } as const;
 
 export default function Licenses() {
-  const { viewer, list, filtered } = useLoaderData<typeof loader>();
+  const { viewer, list, partnerOptions, filtered } = useLoaderData<typeof loader>();
   const [search] = useSearchParams();
   const vendor = viewer === "vendor";
   const csv = new URLSearchParams(search);
@@ -65,6 +66,15 @@ export default function Licenses() {
           value={search.get("status")}
           options={statusOptions}
         />
+        {vendor ? (
+          <FilterSelect
+            name="partner"
+            label="Partner"
+            allLabel="All partners"
+            value={search.get("partner")}
+            options={partnerOptions}
+          />
+        ) : null}
         <button type="submit">Filter</button>
       </Form>
       {list.rows.length === 0 ? (

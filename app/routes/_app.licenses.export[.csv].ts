@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { licensesCsv, listLicenses } from "~/modules/licensing/queries.server";
-import { licenseListSchema } from "~/modules/licensing/schemas";
+import { licenseQueryOf } from "~/modules/licensing/pages.server";
 import { CSV_BOM } from "~/utils/csv";
 import { isVendorRole } from "~/utils/permissions";
 import { requirePermission } from "~/utils/session.server";
@@ -12,8 +12,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     (role) => (isVendorRole(role) ? "licenses:manage-all" : "licenses:order"),
     context.ip,
   );
-  const filter = licenseListSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const { rows } = await listLicenses(ctx.db, { actor: ctx.actor, query: filter, all: true });
+  const { rows } = await listLicenses(ctx.db, { actor: ctx.actor, query: licenseQueryOf(request.url), all: true });
   const body = CSV_BOM + licensesCsv(rows, { withPartner: !ctx.actor.partnerId });
   const filename = `licenses-${new Date().toISOString().slice(0, 10)}.csv`;
   return new Response(body, {

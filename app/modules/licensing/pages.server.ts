@@ -7,6 +7,7 @@
  * createOrder computes them (pricing.ts), never from the browser.
  */
 import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "~db/client";
 import { auditEvents, licenses, partners, productPrices, products, tierDiscounts } from "~db/schema";
 import type { Ctx } from "~/modules/auth/actor";
@@ -14,7 +15,7 @@ import { formatAmount } from "~/modules/deals/lifecycle-schemas";
 import { ForbiddenError, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { assertOrderer, assertReader, isUuid } from "./access.server";
 import { priceOrder } from "./pricing";
-import type { CreateOrderInput, Currency } from "./schemas";
+import { licenseListSchema, type CreateOrderInput, type Currency } from "./schemas";
 import { stripeConfigured } from "./stripe.server";
 
 const tierLabels = { registered: "Registered", silver: "Silver", gold: "Gold" } as const;
@@ -217,4 +218,15 @@ export async function licenseStanding(db: Db, licenseId: string) {
 export function seatsText(seats: number, unit: string): string {
   const plural = seats === 1 ? unit : /(s|x|z|ch|sh)$/.test(unit) ? `${unit}es` : `${unit}s`;
   return `${seats.toLocaleString("en-US")} ${plural}`;
+}
+
+/** The license list's and its CSV's query: search, status, page, and for the vendor one partner. */
+export const licensePageFilterSchema = licenseListSchema.extend({
+  partner: z.string().uuid().optional().catch(undefined),
+});
+
+/** The license list's query for listLicenses (a partner's own list ignores `partner`: scopeWhere decides). */
+export function licenseQueryOf(url: string) {
+  const { partner, ...query } = licensePageFilterSchema.parse(Object.fromEntries(new URL(url).searchParams));
+  return { ...query, partnerId: partner };
 }
