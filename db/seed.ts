@@ -5,6 +5,7 @@ import type { Db } from "./client";
 import { seedDeals } from "./seed-deals";
 import { seedLeads } from "./seed-leads";
 import { seedLicensing } from "./seed-licensing";
+import { seedTiers } from "./seed-tiers";
 import { seedTraining } from "./seed-training";
 import {
   agreementAcceptances,
@@ -405,6 +406,7 @@ export async function seedDemo(db: Db, env: { NODE_ENV?: string } = process.env)
     await seedDeals(tx, { now: new Date(now), partners: dealPartners, vendorReviewerId: sales!.id });
     await seedLeads(tx, { now: new Date(now), adminId: admin!.id, salesId: sales!.id, partners: dealPartners });
     await seedLicensing(tx, { now: new Date(now), partners: dealPartners, vendorAdminId: admin!.id });
+    await seedTiers(tx, { now: new Date(now), partners: dealPartners, adminId: admin!.id });
     for (const a of demoApplications) {
       const created = new Date(now - a.daysAgo * DAY - 3 * 3_600_000);
       const [app] = await tx
