@@ -15,7 +15,7 @@ import {
 import { formatDate, formatDateTime } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
 import { resendKeys, revokeLicense } from "~/modules/licensing/licenses.server";
-import { seatsText } from "~/modules/licensing/pages.server";
+import { seatsText } from "~/modules/licensing/pricing";
 import { getLicense } from "~/modules/licensing/queries.server";
 import { licenseStatusLabels, orderRef, orderStatusLabels, revokeSchema } from "~/modules/licensing/schemas";
 import { countryName } from "~/utils/countries";

@@ -16,7 +16,8 @@ import { EmptyState, formatDate, formatDateTime } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
 import { formatAmount } from "~/modules/deals/lifecycle-schemas";
 import { billOrderByStripeInvoice, cancelOrder, markOrderPaid, startCheckout } from "~/modules/licensing/orders.server";
-import { orderHistory, seatsText } from "~/modules/licensing/pages.server";
+import { orderHistory } from "~/modules/licensing/pages.server";
+import { seatsText } from "~/modules/licensing/pricing";
 import { getOrder } from "~/modules/licensing/queries.server";
 import {
   PAYABLE_STATUSES,
@@ -58,7 +59,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const processing = checkout === "success" && card && o.status === "awaiting_payment";
   const money = (minor: number) => formatAmount(minor, o.currency);
   const unitOf = new Map(o.lines.map((l) => [l.id, l.seatUnit]));
-  const positionOf = new Map(o.lines.map((l) => [l.id, l.position]));
   return {
     viewer: vendor ? ("vendor" as const) : ("partner" as const),
     order: {
@@ -98,19 +98,17 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       discountedUnit: money(l.discountedUnitAmountMinor),
       lineTotal: money(l.lineTotalMinor),
     })),
-    // In the order of the lines they were issued for.
-    licenses: [...o.licenses]
-      .sort((a, b) => (positionOf.get(a.orderLineId) ?? 0) - (positionOf.get(b.orderLineId) ?? 0))
-      .map((l) => ({
-        id: l.id,
-        product: `${l.productName} ${l.edition}`,
-        seats: seatsText(l.seats, unitOf.get(l.orderLineId) ?? "seat"),
-        key: l.key,
-        validFrom: l.validFrom,
-        validUntil: l.validUntil,
-        status: l.status,
-        statusLabel: licenseStatusLabels[l.status],
-      })),
+    // getOrder lists them in the order of the lines they were issued for.
+    licenses: o.licenses.map((l) => ({
+      id: l.id,
+      product: `${l.productName} ${l.edition}`,
+      seats: seatsText(l.seats, unitOf.get(l.orderLineId) ?? "seat"),
+      key: l.key,
+      validFrom: l.validFrom,
+      validUntil: l.validUntil,
+      status: l.status,
+      statusLabel: licenseStatusLabels[l.status],
+    })),
     history,
     can: {
       payByCard: !vendor && card && payable && stripeConfigured(),

@@ -8,7 +8,8 @@ import { PublicLayout } from "~/components/public-layout";
 import { formatDate, formatDateTime } from "~/components/ui";
 import { verifyWithPortalKey } from "~/modules/licensing/keys.server";
 import { REVOCATION_NOTE, verdictMessages } from "~/modules/licensing/license-key";
-import { licenseStanding, seatsText } from "~/modules/licensing/pages.server";
+import { licenseStanding } from "~/modules/licensing/pages.server";
+import { seatsText } from "~/modules/licensing/pricing";
 import { getDb } from "~/utils/db.server";
 
 export const meta: MetaFunction = () => [

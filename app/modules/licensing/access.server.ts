@@ -58,4 +58,4 @@ export const orderUrl = (orderId: string) => `${appUrl()}/orders/${orderId}`;
 export const licenseUrl = (licenseId: string) => `${appUrl()}/licenses/${licenseId}`;
 export const renewUrl = (licenseId: string) => `${appUrl()}/orders/new?renew=${licenseId}`;
 /** The public page that checks a key offline (and says that revocation needs the online check). */
-export const verifyPageUrl = () => `${appUrl()}/licenses/verify`;
+export const verifyPageUrl = () => `${appUrl()}/verify-license`;

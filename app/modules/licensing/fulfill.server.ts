@@ -12,6 +12,7 @@
  * mails (critical) to the partner's people and to the end customer's
  * technical contact, each with a stable dedupe key.
  */
+import { seatsText } from "./pricing";
 import { reevaluatePartnerTier } from "~/modules/tiers/evaluate.server";
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, inArray, or } from "drizzle-orm";
@@ -292,7 +293,7 @@ export async function queueKeyMails(
   const partnerName = await partnerNameOf(tx, order.partnerId);
   const list = rows.map((r) => ({
     product: `${r.name} ${r.edition}`,
-    seats: `${r.seats.toLocaleString("en")} ${r.seatUnit}${r.seats === 1 ? "" : "s"}`,
+    seats: seatsText(r.seats, r.seatUnit),
     validUntil: r.validUntil ? `valid until ${mailDay(r.validUntil)}` : "perpetual",
     key: r.key,
   }));

@@ -99,23 +99,35 @@ export async function protectedDealFor(
   return row.partnerId === partnerId ? { holder: "self", dealId: row.id } : { holder: "other" };
 }
 
-interface PricedLineRow {
+export interface CatalogLine {
   productId: string;
+  /** "Mail Server Enterprise Advanced (MSE-ADV-12)" */
+  product: string;
   seats: number;
   unitAmountMinor: number;
 }
 
-/** Each line's product must be active and priced in `currency`; otherwise a field error at that line. */
-async function catalogLines(db: Db, input: CreateOrderInput): Promise<PricedLineRow[]> {
+/**
+ * The order's lines priced from the catalog: each line's product must be
+ * active and priced in `currency`; otherwise a field error at that line.
+ */
+export async function catalogLines(db: Db, input: CreateOrderInput): Promise<CatalogLine[]> {
   const ids = input.lines.map((l) => l.productId);
   const rows = await db
-    .select({ id: products.id, active: products.active, sku: products.sku, amount: productPrices.unitAmountMinor })
+    .select({
+      id: products.id,
+      active: products.active,
+      sku: products.sku,
+      name: products.name,
+      edition: products.edition,
+      amount: productPrices.unitAmountMinor,
+    })
     .from(products)
     .leftJoin(productPrices, and(eq(productPrices.productId, products.id), eq(productPrices.currency, input.currency)))
     .where(inArray(products.id, ids));
   const byId = new Map(rows.map((r) => [r.id, r]));
   const fields: Record<string, string[]> = {};
-  const out: PricedLineRow[] = [];
+  const out: CatalogLine[] = [];
   input.lines.forEach((l, i) => {
     const p = byId.get(l.productId);
     if (!p || !p.active) {
@@ -123,7 +135,12 @@ async function catalogLines(db: Db, input: CreateOrderInput): Promise<PricedLine
     } else if (p.amount === null) {
       fields[`lines[${i}].productId`] = [`${p.sku} has no price in ${input.currency}: choose another currency.`];
     } else {
-      out.push({ productId: l.productId, seats: l.seats, unitAmountMinor: p.amount });
+      out.push({
+        productId: l.productId,
+        product: `${p.name} ${p.edition} (${p.sku})`,
+        seats: l.seats,
+        unitAmountMinor: p.amount,
+      });
     }
   });
   if (Object.keys(fields).length) throw new ValidationError(fields);
@@ -131,7 +148,7 @@ async function catalogLines(db: Db, input: CreateOrderInput): Promise<PricedLine
 }
 
 /** The partner's tier discount in force now (0 when the vendor set none for its tier). */
-async function discountFor(db: Db, tier: "registered" | "silver" | "gold"): Promise<number> {
+export async function discountFor(db: Db, tier: "registered" | "silver" | "gold"): Promise<number> {
   const [row] = await db
     .select({ percent: tierDiscounts.percent })
     .from(tierDiscounts)

@@ -9,11 +9,12 @@
 import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "~db/client";
-import { auditEvents, licenses, partners, productPrices, products, tierDiscounts } from "~db/schema";
+import { auditEvents, licenses, partners, products } from "~db/schema";
 import type { Ctx } from "~/modules/auth/actor";
 import { formatAmount } from "~/modules/deals/lifecycle-schemas";
-import { ForbiddenError, NotFoundError, ValidationError } from "~/utils/errors.server";
+import { ForbiddenError, NotFoundError } from "~/utils/errors.server";
 import { assertOrderer, assertReader, isUuid } from "./access.server";
+import { catalogLines, discountFor } from "./orders.server";
 import { priceOrder } from "./pricing";
 import { licenseListSchema, type CreateOrderInput, type Currency } from "./schemas";
 import { stripeConfigured } from "./stripe.server";
@@ -27,11 +28,12 @@ async function orderingPartner(ctx: Ctx) {
     .from(partners)
     .where(eq(partners.id, partnerId));
   if (!p) throw new ForbiddenError();
-  const [d] = await ctx.db
-    .select({ percent: tierDiscounts.percent })
-    .from(tierDiscounts)
-    .where(eq(tierDiscounts.tier, p.tier));
-  return { partnerId, tier: p.tier, invoiceTermsAllowed: p.invoiceTermsAllowed, discountPercent: d?.percent ?? 0 };
+  return {
+    partnerId,
+    tier: p.tier,
+    invoiceTermsAllowed: p.invoiceTermsAllowed,
+    discountPercent: await discountFor(ctx.db, p.tier),
+  };
 }
 
 /** What the order form offers: active products, which payment methods the partner has, and its tier discount. */
@@ -78,37 +80,7 @@ export interface QuoteLine {
  */
 export async function quoteOrder(ctx: Ctx, input: CreateOrderInput) {
   const partner = await orderingPartner(ctx);
-  const ids = input.lines.map((l) => l.productId);
-  const rows = await ctx.db
-    .select({
-      id: products.id,
-      active: products.active,
-      sku: products.sku,
-      name: products.name,
-      edition: products.edition,
-      amount: productPrices.unitAmountMinor,
-    })
-    .from(products)
-    .leftJoin(productPrices, and(eq(productPrices.productId, products.id), eq(productPrices.currency, input.currency)))
-    .where(inArray(products.id, ids));
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const fields: Record<string, string[]> = {};
-  const priced: { productId: string; product: string; seats: number; unitAmountMinor: number }[] = [];
-  input.lines.forEach((l, i) => {
-    const p = byId.get(l.productId);
-    if (!p || !p.active)
-      fields[`lines[${i}].productId`] = ["This product is not sold any more: choose one from the list."];
-    else if (p.amount === null)
-      fields[`lines[${i}].productId`] = [`${p.sku} has no price in ${input.currency}: choose another currency.`];
-    else
-      priced.push({
-        productId: p.id,
-        product: `${p.name} ${p.edition} (${p.sku})`,
-        seats: l.seats,
-        unitAmountMinor: p.amount,
-      });
-  });
-  if (Object.keys(fields).length) throw new ValidationError(fields);
+  const priced = await catalogLines(ctx.db, input);
   const order = priceOrder(priced, partner.discountPercent);
   const money = (minor: number) => formatAmount(minor, input.currency as Currency);
   return {
@@ -212,12 +184,6 @@ export async function licenseStanding(db: Db, licenseId: string) {
     .where(eq(licenses.id, licenseId));
   if (!row) return { known: false as const };
   return { known: true as const, status: row.status, revokedAt: row.revokedAt };
-}
-
-/** "1 mailbox", "250 mailboxes", "3 domains", "2 servers": seats for people (English plural of the seat unit). */
-export function seatsText(seats: number, unit: string): string {
-  const plural = seats === 1 ? unit : /(s|x|z|ch|sh)$/.test(unit) ? `${unit}es` : `${unit}s`;
-  return `${seats.toLocaleString("en-US")} ${plural}`;
 }
 
 /** The license list's and its CSV's query: search, status, page, and for the vendor one partner. */

@@ -67,3 +67,9 @@ export function priceOrder<L extends PriceLineInput>(lines: readonly L[], percen
 export function stripeCurrency(currency: Currency): string {
   return currency.toLowerCase();
 }
+
+/** "1 mailbox", "250 mailboxes", "3 domains", "2 servers": seats for people (English plural of the seat unit). */
+export function seatsText(seats: number, unit: string): string {
+  const plural = seats === 1 ? unit : /(s|x|z|ch|sh)$/.test(unit) ? `${unit}es` : `${unit}s`;
+  return `${seats.toLocaleString("en-US")} ${plural}`;
+}

@@ -117,8 +117,9 @@ export async function getOrder(db: Db, args: { actor: Actor; orderId: string }) 
       })
       .from(licenses)
       .innerJoin(products, eq(products.id, licenses.productId))
+      .innerJoin(licenseOrderLines, eq(licenseOrderLines.id, licenses.orderLineId))
       .where(scopeWhere(scopeOf(args.actor), licenses, eq(licenses.orderId, args.orderId)))
-      .orderBy(asc(licenses.createdAt), asc(licenses.id)),
+      .orderBy(asc(licenseOrderLines.position)),
     order.order.dealId
       ? db
           .select({ id: deals.id, status: deals.status, customerName: deals.customerName })

@@ -10,6 +10,7 @@
  * expired by a conditional UPDATE (only the worker whose UPDATE changed the
  * row audits). A license whose renewal order is paid gets no reminders.
  */
+import { seatsText } from "./pricing";
 import { and, asc, eq, gt, inArray, lte, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Db } from "~db/client";
@@ -98,7 +99,7 @@ export async function sendRenewalReminders(db: Db, now: Date): Promise<number> {
           partnerName: d.partnerName,
           customerCompany: d.customerCompany,
           product: d.product,
-          seats: `${d.seats.toLocaleString("en")} ${d.seatUnit}${d.seats === 1 ? "" : "s"}`,
+          seats: seatsText(d.seats, d.seatUnit),
           validUntil: mailDay(d.until),
           daysLeft: Math.max(1, daysUntil(d.until, now)),
           renewUrl: renewUrl(d.id),
