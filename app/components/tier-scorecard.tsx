@@ -6,6 +6,13 @@ import type { PartnerScorecard, VendorScorecard } from "~/modules/tiers/scorecar
 import { formatUsd, requirementText, tierLabels, type RequirementProgress, type Tier } from "~/modules/tiers/rules";
 import { countryName } from "~/utils/countries";
 
+/** Two columns side by side where there is room (the shared .grid is sized for stat cards). */
+const twoColumns = {
+  display: "grid",
+  gridTemplateColumns: "repeat(auto-fit, minmax(min(100%, 20rem), 1fr))",
+  gap: "1rem 2rem",
+} as const;
+
 const tierColors: Record<Tier, string> = { registered: "#94a3b8", silver: "#64748b", gold: "#b45309" };
 
 function Progress({ p, names }: { p: RequirementProgress; names: Record<string, string> }) {
@@ -104,7 +111,7 @@ export function PartnerScorecardCard({ card }: { card: PartnerScorecard }) {
           ))}
         </ul>
       )}
-      <div className="grid">
+      <div style={twoColumns}>
         <div>
           <h3>Leads (12 months)</h3>
           <p>
@@ -142,7 +149,7 @@ export function VendorScorecardCard({ card }: { card: VendorScorecard }) {
       <h2 id="channel-title" style={{ marginTop: 0 }}>
         The channel by tier
       </h2>
-      <div className="grid">
+      <div style={twoColumns}>
         <div>
           <h3>Partners by tier and country</h3>
           <StackedBarChart
@@ -189,7 +196,7 @@ export function VendorScorecardCard({ card }: { card: VendorScorecard }) {
           </p>
         </div>
       </div>
-      <div className="grid">
+      <div style={twoColumns}>
         <div>
           <h3>Partners at risk</h3>
           {card.atRisk.length === 0 ? (

@@ -119,7 +119,7 @@ export default function TiersPage() {
       </p>
       <ActionMessages result={result} />
 
-      <Form method="post" key={formKey} className="stack" aria-label="Tier rules" noValidate>
+      <Form method="post" key={formKey} aria-label="Tier rules" noValidate>
         <section className="card">
           <h2 style={{ marginTop: 0 }}>Rules</h2>
           <p className="muted">
@@ -163,7 +163,8 @@ export default function TiersPage() {
                               name={name}
                               aria-label={`${tierLabels[t]}: ${label}`}
                               defaultValue={v(name)}
-                              rows={2}
+                              rows={3}
+                              style={{ width: "100%", minWidth: "14rem" }}
                               aria-invalid={errors ? true : undefined}
                             />
                           ) : (

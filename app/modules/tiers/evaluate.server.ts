@@ -13,15 +13,7 @@
  */
 import { asc, count, desc, eq, gt, inArray, lte } from "drizzle-orm";
 import type { Db } from "~db/client";
-import {
-  courses,
-  deals,
-  partners,
-  partnerTierStates,
-  tierChanges,
-  tierRules,
-  type PartnerTierState,
-} from "~db/schema";
+import { courses, deals, partners, partnerTierStates, tierChanges, tierRules, type PartnerTierState } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import type { Actor } from "~/modules/auth/actor";
 import { partnerLeadStats } from "~/modules/leads/stats.server";
