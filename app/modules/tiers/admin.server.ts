@@ -15,6 +15,7 @@ import { nowOf, type Ctx } from "~/modules/auth/actor";
 import { isUniqueViolation } from "~/utils/db-errors.server";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
+import { partnerScope, scopeWhere } from "~/modules/partners/scope.server";
 import { can } from "~/utils/permissions";
 import {
   EVALUATED_STATUSES,
@@ -247,7 +248,7 @@ export async function pinPartnerTier(ctx: Ctx, raw: unknown) {
         pinnedAt: now,
         updatedAt: now,
       })
-      .where(eq(partnerTierStates.partnerId, partnerId));
+      .where(scopeWhere(partnerScope(partnerId), partnerTierStates));
     await recordAudit(tx, ctx.actor, {
       action: "tier.pinned",
       subjectType: "partner",
@@ -274,7 +275,7 @@ export async function unpinPartnerTier(ctx: Ctx, raw: unknown) {
     await tx
       .update(partnerTierStates)
       .set({ pinnedUntil: now, updatedAt: now })
-      .where(eq(partnerTierStates.partnerId, partnerId));
+      .where(scopeWhere(partnerScope(partnerId), partnerTierStates));
     await recordAudit(tx, ctx.actor, {
       action: "tier.unpinned",
       subjectType: "partner",

@@ -309,14 +309,17 @@ async function recordChange(
     });
     return;
   }
+  const pin = standing.pin;
   const message =
-    change.kind === "downgrade"
-      ? "The grace period ended without the requirements being met. Your scorecard shows what the next tier needs."
-      : change.kind === "upgrade"
-        ? "Your figures meet the requirements of the new tier; its benefits apply from today."
-        : change.kind === "pin_ended"
-          ? "From now on your tier follows your figures."
-          : "";
+    pin && (change.kind === "upgrade" || change.kind === "downgrade")
+      ? `The vendor set your tier to ${tierLabels[pin.tier]} until ${day(new Date(pin.until.getTime() - 1))}: ${pin.reason}`
+      : change.kind === "downgrade"
+        ? "The grace period ended without the requirements being met. Your scorecard shows what the next tier needs."
+        : change.kind === "upgrade"
+          ? "Your figures meet the requirements of the new tier; its benefits apply from today."
+          : change.kind === "pin_ended"
+            ? "From now on your tier follows your figures."
+            : "";
   await enqueueMail(tx, {
     to: input.admins,
     template: "tier-changed",

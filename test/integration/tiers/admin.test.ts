@@ -193,6 +193,9 @@ describe("pinning", () => {
     expect(audits[0]).toEqual(["tier.pinned", admin.email]);
     expect(audits[1]).toEqual(["tier.upgrade", admin.email]);
     expect((await tierMails(db(), partner.id)).every((m) => m.to.includes(partnerAdmin.email))).toBe(true);
+    const [pinMail] = await tierMails(db(), partner.id);
+    expect(pinMail!.subject).toContain("now Gold (was Registered)");
+    expect(pinMail!.text).toContain("The vendor set your tier to Gold until 30 June 2031: Strategic launch partner");
   });
 
   it("refuses a pin ending today or a missing reason, and can be ended early", async () => {
