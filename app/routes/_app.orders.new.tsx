@@ -31,6 +31,7 @@ export const meta: MetaFunction = () => [{ title: "Order licenses · Channel Par
 /** The order form: the order's fields and, for a renewal, the license it renews. Prices are never a field. */
 const orderFormSchema = createOrderSchema.extend({
   renewalOfLicenseId: z.string().uuid().optional(),
+  submissionId: z.string().trim().min(1).max(200).optional(),
 });
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -52,6 +53,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       : null,
     // Country names come from the server: Intl's names differ between Node and browsers (hydration).
     countryOptions: countries.map((c) => ({ value: c.code, label: c.name })),
+    // One order per page load: a double click or a resubmitted form returns the first one.
+    submissionId: crypto.randomUUID(),
   };
 }
 
@@ -63,7 +66,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     // Adding or removing a line without JavaScript is just the new form state (200); anything else is bad input.
     return data({ result: submission.reply(), quote: null }, { status: submission.status === "error" ? 400 : 200 });
   }
-  const { renewalOfLicenseId, ...input } = submission.value;
+  const { renewalOfLicenseId, submissionId, ...input } = submission.value;
   try {
     if (formData.get("intent") === "quote") {
       // "Show the prices": the server prices the lines from the catalog and the partner's tier; nothing is stored.
@@ -74,6 +77,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       actor: ctx.actor,
       input,
       renewalOfLicenseId: renewalOfLicenseId ?? null,
+      idempotencyKey: submissionId ?? null,
     });
     return redirect(`/orders/${order.id}?created=1`);
   } catch (err) {
@@ -94,6 +98,7 @@ const columns = { display: "grid", gap: "0.75rem", gridTemplateColumns: "repeat(
 
 type OrderForm = {
   renewalOfLicenseId: string;
+  submissionId: string;
   customerCompany: string;
   customerDomain: string;
   customerCountry: string;
@@ -117,7 +122,7 @@ function SeatsInput({ field, label }: { field: FieldMetadata<string | undefined>
 }
 
 export default function NewOrder() {
-  const { products, countryOptions, renewal, cardAvailable, invoiceAllowed, discountPercent, tierLabel } =
+  const { products, countryOptions, renewal, cardAvailable, invoiceAllowed, discountPercent, tierLabel, submissionId } =
     useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
@@ -137,6 +142,7 @@ export default function NewOrder() {
     shouldRevalidate: "onInput",
     defaultValue: {
       renewalOfLicenseId: renewal?.licenseId ?? "",
+      submissionId,
       customerCompany: draft?.customerCompany ?? "",
       customerDomain: draft?.customerDomain ?? "",
       customerCountry: draft?.customerCountry ?? "",
@@ -169,6 +175,7 @@ export default function NewOrder() {
       ) : null}
       <Form method="post" {...getFormProps(form)} className="card" style={{ display: "grid", gap: "1rem" }}>
         <input {...getInputProps(fields.renewalOfLicenseId, { type: "hidden" })} key={fields.renewalOfLicenseId.key} />
+        <input {...getInputProps(fields.submissionId, { type: "hidden" })} key={fields.submissionId.key} />
         <FormErrors errors={form.errors} id={form.errorId} />
 
         <section>

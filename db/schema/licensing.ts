@@ -101,11 +101,14 @@ export const licenseOrders = pgTable(
     /** Why the order ended unpaid or was refunded (cancel reason, Stripe's failure). */
     statusNote: text("status_note"),
     renewalOfLicenseId: uuid("renewal_of_license_id"),
+    /** The order form's submission id (one per page load): a double click or a resubmitted form creates one order. */
+    idempotencyKey: text("idempotency_key"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index("license_orders_partner_created_idx").on(t.partnerId, t.createdAt),
+    uniqueIndex("license_orders_idempotency_idx").on(t.partnerId, t.idempotencyKey),
     index("license_orders_status_created_idx").on(t.status, t.createdAt),
     index("license_orders_paid_at_idx").on(t.paidAt),
     index("license_orders_domain_idx").on(t.customerDomain),

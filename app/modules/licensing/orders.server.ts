@@ -32,7 +32,9 @@ import { scopeOf } from "~/modules/auth/actor";
 import { partnerScope, scopeWhere } from "~/modules/partners/scope.server";
 import { appUrl } from "~/utils/env.server";
 import { ConflictError, NotFoundError, RuleError, ValidationError } from "~/utils/errors.server";
+import { isUniqueViolation } from "~/utils/db-errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
+import { idempotencyKeySchema } from "~/modules/deals/schemas";
 import { assertId, assertLicenseAdmin, assertOrderer, orderUrl } from "./access.server";
 import { fulfillOrder, lockOrder, orderRecipients, partnerNameOf } from "./fulfill.server";
 import { priceOrder } from "./pricing";
@@ -64,6 +66,8 @@ export interface CreatedOrder {
   paymentMethod: CreateOrderInput["paymentMethod"];
   /** The ordering partner's protected registration of this customer, linked (marked won when paid). */
   dealId: string | null;
+  /** false when the idempotency key had been used: the earlier order, unchanged. */
+  created: boolean;
 }
 
 /** The message when another partner holds the customer: never who. */
@@ -168,9 +172,60 @@ export async function discountFor(db: Db, tier: "registered" | "silver" | "gold"
  */
 export async function createOrder(
   db: Db,
-  args: { actor: Actor; input: unknown; renewalOfLicenseId?: string | null; now?: Date },
+  args: {
+    actor: Actor;
+    input: unknown;
+    renewalOfLicenseId?: string | null;
+    idempotencyKey?: string | null;
+    now?: Date;
+  },
 ): Promise<CreatedOrder> {
   const partnerId = assertOrderer(args.actor);
+  const key = args.idempotencyKey ?? null;
+  if (key !== null) {
+    const parsedKey = idempotencyKeySchema.safeParse(key);
+    if (!parsedKey.success) throw new ValidationError({ idempotencyKey: parsedKey.error.issues.map((i) => i.message) });
+    const earlier = await orderByKey(db, partnerId, key);
+    if (earlier) return earlier;
+  }
+  try {
+    return await insertOrder(db, partnerId, key, args);
+  } catch (err) {
+    if (key !== null && isUniqueViolation(err, "license_orders_idempotency_idx")) {
+      const earlier = await orderByKey(db, partnerId, key);
+      if (earlier) return earlier;
+    }
+    throw err;
+  }
+}
+
+/** The partner's order created under `key`, as createOrder returned it (created: false). */
+async function orderByKey(db: Db, partnerId: string, key: string): Promise<CreatedOrder | undefined> {
+  const [o] = await db
+    .select()
+    .from(licenseOrders)
+    .where(scopeWhere(partnerScope(partnerId), licenseOrders, eq(licenseOrders.idempotencyKey, key)));
+  if (!o) return undefined;
+  return {
+    id: o.id,
+    status: o.status,
+    currency: o.currency,
+    subtotalMinor: o.subtotalMinor,
+    discountPercent: o.discountPercent,
+    discountMinor: o.discountMinor,
+    totalMinor: o.totalMinor,
+    paymentMethod: o.paymentMethod,
+    dealId: o.dealId,
+    created: false,
+  };
+}
+
+async function insertOrder(
+  db: Db,
+  partnerId: string,
+  key: string | null,
+  args: { actor: Actor; input: unknown; renewalOfLicenseId?: string | null; now?: Date },
+): Promise<CreatedOrder> {
   const now = args.now ?? new Date();
   const parsed = createOrderSchema.safeParse(args.input);
   if (!parsed.success) throw new ValidationError(fieldErrorsOf(parsed.error));
@@ -234,6 +289,7 @@ export async function createOrder(
         paymentMethod: input.paymentMethod,
         dealId,
         renewalOfLicenseId: renewalOf,
+        idempotencyKey: key,
         createdAt: now,
         updatedAt: now,
       })
@@ -277,6 +333,7 @@ export async function createOrder(
       totalMinor: priced.totalMinor,
       paymentMethod: input.paymentMethod,
       dealId,
+      created: true,
     };
   });
 }

@@ -9,7 +9,7 @@
 import { createPublicKey, createPrivateKey } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deals, productPrices, products } from "~db/schema";
+import { deals, licenseOrders, productPrices, products } from "~db/schema";
 import { verifyLicenseKey } from "~/modules/licensing/license-key";
 import {
   PROTECTED_FOR_ANOTHER,
@@ -140,6 +140,29 @@ describe("createOrder", () => {
     expect(await rejection(startCheckout(db(), { actor: as(onTerms.seller), orderId: order.id }))).toBeInstanceOf(
       StripeNotConfiguredError,
     );
+  });
+
+  it("creates one order per idempotency key, also when the same submission arrives twice at once", async () => {
+    const input = await orderInput(db());
+    const key = `form-${Date.now()}`;
+    const [a, b] = await Promise.all([
+      createOrder(db(), { actor: as(onTerms.seller), input, idempotencyKey: key }),
+      createOrder(db(), { actor: as(onTerms.admin), input, idempotencyKey: key }),
+    ]);
+    expect(a.id).toBe(b.id);
+    expect([a.created, b.created].sort()).toEqual([false, true]);
+    const again = await createOrder(db(), { actor: as(onTerms.seller), input, idempotencyKey: key });
+    expect(again).toMatchObject({ id: a.id, created: false, totalMinor: a.totalMinor });
+    const rows = await db()
+      .select({ id: licenseOrders.id })
+      .from(licenseOrders)
+      .where(eq(licenseOrders.customerDomain, String(input.customerDomain)));
+    expect(rows).toHaveLength(1);
+    // Keys are per partner: another partner's same key is its own order.
+    const third = await licensingPartner(db(), { tier: "registered", invoiceTerms: true });
+    const theirs = await createOrder(db(), { actor: as(third.seller), input, idempotencyKey: key });
+    expect(theirs.created).toBe(true);
+    expect(theirs.id).not.toBe(a.id);
   });
 
   it("is for partner people only", async () => {

@@ -109,6 +109,24 @@ afterAll(async () => {
 });
 
 describe("ordering through the form", () => {
+  it("places one order per page load: the same form posted twice leads to the first order", async () => {
+    const page = await html(await get(server, "/orders/new", as(POLDER_USER)));
+    const submissionId =
+      /name="submissionId"[^>]*value="([^"]+)"/.exec(page)?.[1] ??
+      /value="([^"]+)"[^>]*name="submissionId"/.exec(page)?.[1];
+    expect(submissionId).toBeDefined();
+    const form = orderForm({ submissionId: submissionId! });
+    const first = await postForm(server, "/orders/new", form, as(POLDER_USER));
+    const second = await postForm(server, "/orders/new", form, as(POLDER_USER));
+    expect(first.status).toBe(302);
+    expect(second.status).toBe(302);
+    expect(second.headers.get("location")).toBe(first.headers.get("location"));
+    const { n } = await one<{ n: string }>("select count(*) as n from license_orders where customer_domain = $1", [
+      form.customerDomain,
+    ]);
+    expect(Number(n)).toBe(1);
+  });
+
   it("prices on the server from the catalog and the tier: tampered price fields are ignored", async () => {
     const page = await html(await get(server, "/orders/new", as(POLDER_USER)));
     expect(page).toContain("Order licenses");
@@ -603,7 +621,6 @@ describe("public key verification", () => {
     const revoked = await html(await postForm(server, "/verify-license", { key }));
     expect(revoked).toContain("Revoked.");
     expect(revoked).toMatch(/Revoked \d{4}-\d{2}-\d{2}/);
-
   });
 
   it("left nothing in the server's error log", () => {

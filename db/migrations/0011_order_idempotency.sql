@@ -1,0 +1,2 @@
+ALTER TABLE "license_orders" ADD COLUMN "idempotency_key" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "license_orders_idempotency_idx" ON "license_orders" USING btree ("partner_id","idempotency_key");
