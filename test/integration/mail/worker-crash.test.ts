@@ -8,6 +8,7 @@
  * at most as many duplicates as kills, each with the same Message-ID.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import path from "node:path";
 import { and, count, eq, inArray, isNotNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,6 +61,8 @@ function workerEnv(): NodeJS.ProcessEnv {
     MAIL_TRANSPORT: "smtp",
     MAIL_POLL_MS: "50",
     MAIL_LEASE_MS: String(LEASE_MS),
+    // Production requires the license signing key (the worker issues no keys here; any valid key will do).
+    LICENSE_SIGNING_KEY: generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
   };
   delete env.RESEND_API_KEY; // relay only: no failover here
   return env;
