@@ -122,7 +122,8 @@ export async function seedTiers(tx: Db, opts: SeedTiersOptions): Promise<void> {
   // Expires in 25 days: Southern Cross's only relay engineer, so the scorecard warns it would cost Silver.
   await certify("owner@southern-cross.test", southernCross.id, ago(340), new Date(now + 25 * DAY));
   const liberty = partner("liberty-mailworks");
-  await certify("ashley.brown@liberty-mailworks.test", liberty.id, ago(200), new Date(now + 530 * DAY));
+  // David Miller, not Ashley Brown: the training journey (test/e2e/training.test.ts) enrolls Ashley in this course.
+  await certify("david.miller@liberty-mailworks.test", liberty.id, ago(200), new Date(now + 530 * DAY));
 
   // Sakura Mail's won deal of the year.
   const sakura = partner("sakura-mail");

@@ -22,12 +22,6 @@ beforeAll(async () => {
   expect(res.status).toBe(200);
 });
 
-async function heading(page: Page): Promise<string> {
-  const h1 = page.getByRole("heading", { level: 1 });
-  await h1.waitFor();
-  return ((await h1.textContent()) ?? "").trim();
-}
-
 async function expectNoSidewaysOverflow(page: Page): Promise<void> {
   const { scrollWidth, clientWidth } = await page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,
@@ -37,9 +31,11 @@ async function expectNoSidewaysOverflow(page: Page): Promise<void> {
 }
 
 async function shoot(page: Page, name: string, expectedHeading: string | RegExp): Promise<void> {
-  const h = await heading(page);
-  if (typeof expectedHeading === "string") expect(h).toBe(expectedHeading);
-  else expect(h).toMatch(expectedHeading);
+  // A client-side navigation changes the URL before the new page has rendered: wait for its own heading
+  // (the page's h1, exactly), which times out and fails when the page never shows it.
+  await page
+    .getByRole("heading", { level: 1, name: expectedHeading, exact: typeof expectedHeading === "string" })
+    .waitFor();
   await screenshot(page, name); // first, so that a page that fails the layout check can be looked at
   await expectNoSidewaysOverflow(page);
 }
