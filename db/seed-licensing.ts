@@ -11,11 +11,11 @@ import {
   partners,
   productPrices,
   products,
-  tierDiscounts,
 } from "./schema";
 import { signLicense } from "../app/modules/licensing/keys.server";
 import { addMonths } from "../app/modules/licensing/fulfill.server";
 import { priceOrder } from "../app/modules/licensing/pricing";
+import { discountFor } from "../app/modules/licensing/orders.server";
 
 /**
  * The demo world's license orders: Polder Relay (the distributor) on payment
@@ -183,7 +183,6 @@ export async function seedLicensing(
   const prices = await tx.select().from(productPrices);
   const priceOf = (productId: string, c: Cur) =>
     prices.find((p) => p.productId === productId && p.currency === c)?.unitAmountMinor;
-  const discounts = new Map((await tx.select().from(tierDiscounts)).map((d) => [d.tier, d.percent]));
   const partnerRows = await tx
     .select({ id: partners.id, tier: partners.tier })
     .from(partners)
@@ -205,8 +204,9 @@ export async function seedLicensing(
       if (!p || unit === undefined) throw new Error(`seed licensing: no ${o.currency} price for ${sku}`);
       return { productId: p.id, seats, unitAmountMinor: unit, product: p };
     });
-    const priced = priceOrder(lines, discounts.get(tier) ?? 0);
     const createdAt = new Date(now - o.createdAgo);
+    // The discount of the partner's tier in the tier rules in force when it ordered, as createOrder prices it.
+    const priced = priceOrder(lines, await discountFor(tx, tier, createdAt));
     const paidAt = o.paidAgo !== undefined ? new Date(now - o.paidAgo) : null;
     let dealId: string | null = null;
     if (o.linkDeal) {

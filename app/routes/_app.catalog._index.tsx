@@ -8,8 +8,8 @@ import { ActionMessages, useIntentForm, type IntentResult } from "~/components/i
 import { ConfirmButton, EmptyState } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
 import { formatAmount } from "~/modules/deals/lifecycle-schemas";
-import { createProduct, setProductActive, setTierDiscounts } from "~/modules/licensing/catalog.server";
-import { currencies, productSchema, tierDiscountsSchema } from "~/modules/licensing/schemas";
+import { createProduct, setProductActive } from "~/modules/licensing/catalog.server";
+import { currencies, productSchema } from "~/modules/licensing/schemas";
 import { catalogPageData, setInvoiceTerms } from "~/modules/licensing/vendor-pages.server";
 import { invoiceTermsSchema, tierLabels } from "~/modules/licensing/vendor-schemas";
 import { toHttpError } from "~/utils/errors.server";
@@ -18,7 +18,7 @@ import { requirePermission } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Catalog · Channel Partner Portal" }];
 
-/** Products with their prices, tier discounts and partners' payment terms (vendor admins: catalog:manage). */
+/** Products with their prices, the tier discounts in force (read-only) and partners' payment terms (vendor admins: catalog:manage). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { ctx } = await requirePermission(request, "catalog:manage", context.ip);
   const data = await catalogPageData(ctx).catch(toHttpError);
@@ -56,11 +56,6 @@ const forms = {
       setProductActive(ctx.db, { actor: ctx.actor, productId: value.id, active: true })) as Run,
     done: "Product active again: partners can order it.",
   },
-  discounts: {
-    schema: tierDiscountsSchema,
-    run: ((ctx, _id, value) => setTierDiscounts(ctx.db, { actor: ctx.actor, input: value })) as Run,
-    done: "Tier discounts saved: new orders use them.",
-  },
   terms: {
     schema: invoiceTermsSchema,
     run: ((ctx, _id, value) => setInvoiceTerms(ctx, value)) as Run,
@@ -74,19 +69,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 const termText = (months: number | null) =>
-  months === null ? "Perpetual" : months % 12 === 0 ? `${months / 12} year${months === 12 ? "" : "s"}` : `${months} months`;
+  months === null
+    ? "Perpetual"
+    : months % 12 === 0
+      ? `${months / 12} year${months === 12 ? "" : "s"}`
+      : `${months} months`;
 
 export default function CatalogPage() {
-  const { products, discounts, onTerms, withoutTerms } = useLoaderData<typeof loader>();
+  const { products, discounts, rulesVersion, onTerms, withoutTerms } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as IntentResult | undefined;
   const busy = useNavigation().state === "submitting";
   const [createForm, createFields] = useIntentForm("create-product", productSchema, actionData);
-  const [discountForm, discountFields] = useIntentForm(
-    "discounts",
-    tierDiscountsSchema,
-    actionData,
-    Object.fromEntries(discounts.map((d) => [d.tier, String(d.percent)])),
-  );
   const [termsForm, termsFields] = useIntentForm("terms", invoiceTermsSchema, actionData, { allowed: "yes" });
   const { key: _k, ...partnerSelect } = getSelectProps(termsFields.partnerId);
 
@@ -103,6 +96,17 @@ export default function CatalogPage() {
         What partners can order, at which list price per seat in each currency. A partner pays the list price less its
         tier&apos;s discount, computed when it orders. A retired product stays on past orders and licenses but can no
         longer be ordered.
+      </p>
+      <p data-tier-discounts>
+        Tier discounts in force (tier rules version {rulesVersion}):{" "}
+        {discounts.map((d, i) => (
+          <span key={d.tier} data-discount={d.tier}>
+            {i > 0 ? ", " : ""}
+            {d.label} {d.percent} %
+          </span>
+        ))}
+        . They are a benefit of each tier: <Link to="/tiers">change them on the tier rules</Link> as a new rules
+        version.
       </p>
       <ActionMessages result={actionData} />
 
@@ -184,36 +188,15 @@ export default function CatalogPage() {
         </p>
       </section>
 
-      <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(320px, 1fr))", marginTop: "1.5rem" }}>
-        <section className="card">
-          <h2 style={{ marginTop: 0 }}>Tier discounts</h2>
-          <p className="muted">Whole percent off list prices for each partner tier (0 to 90).</p>
-          <Form method="post" className="stack" {...getFormProps(discountForm)}>
-            <FormErrors errors={discountForm.errors} id={discountForm.errorId} />
-            <div className="grid" style={{ gridTemplateColumns: "repeat(3, minmax(0, 1fr))", gap: "0.75rem" }}>
-              {discounts.map((d) => {
-                const field = discountFields[d.tier];
-                const { key: _key, ...props } = getInputProps(field, { type: "number" });
-                return (
-                  <div className="field" key={d.tier}>
-                    <label htmlFor={field.id}>{d.label} %</label>
-                    <input {...props} step={1} inputMode="numeric" />
-                    <ErrorList id={field.errorId} errors={field.errors} />
-                  </div>
-                );
-              })}
-            </div>
-            <button type="submit" name="intent" value="discounts" disabled={busy}>
-              Save discounts
-            </button>
-          </Form>
-        </section>
-
+      <div
+        className="grid"
+        style={{ gridTemplateColumns: "repeat(auto-fit, minmax(320px, 1fr))", marginTop: "1.5rem" }}
+      >
         <section className="card" id="terms">
           <h2 style={{ marginTop: 0 }}>Payment by invoice</h2>
           <p className="muted">
-            Distributors on terms may pay license orders by invoice; a vendor admin marks each order paid. Everyone
-            else pays by card.
+            Distributors on terms may pay license orders by invoice; a vendor admin marks each order paid. Everyone else
+            pays by card.
           </p>
           {onTerms.length === 0 ? (
             <p className="muted">No partner pays by invoice.</p>
@@ -300,8 +283,8 @@ function TermsWithdraw({ id, name }: { id: string; name: string }) {
       </button>
       <dialog ref={dialog} aria-label={`Withdraw invoice payment from ${name}`}>
         <p>
-          Withdraw invoice payment from {name}? Its new orders are paid by card; invoice orders already placed can
-          still be marked paid.
+          Withdraw invoice payment from {name}? Its new orders are paid by card; invoice orders already placed can still
+          be marked paid.
         </p>
         <Form method="post" className="actions" onSubmit={() => dialog.current?.close()}>
           <input type="hidden" name="partnerId" value={id} />

@@ -18,11 +18,12 @@ import { currency, deals, products } from "./deals";
 import { partnerTier, partners } from "./partners";
 
 /**
- * License fulfillment: the price list, tier discounts, partners' orders for
- * their end customers, the licenses issued for them (one per order line,
- * with an Ed25519-signed key), Stripe's events (the idempotency record) and
- * the exchange rates revenue is converted with. Amounts are integers in the
- * currency's minor unit (cents; whole yen for JPY).
+ * License fulfillment: the price list, partners' orders for their end
+ * customers, the licenses issued for them (one per order line, with an
+ * Ed25519-signed key), Stripe's events (the idempotency record) and the
+ * exchange rates revenue is converted with. Amounts are integers in the
+ * currency's minor unit (cents; whole yen for JPY). Tier discounts are a
+ * benefit in the tier rules (schema/tiers.ts), not a table of their own.
  */
 
 /** A product's list price per seat in one currency. */
@@ -38,13 +39,6 @@ export const productPrices = pgTable(
   },
   (t) => [primaryKey({ columns: [t.productId, t.currency] })],
 );
-
-/** The discount on list prices each partner tier gets, in whole percent. */
-export const tierDiscounts = pgTable("tier_discounts", {
-  tier: partnerTier("tier").primaryKey(),
-  percent: integer("percent").notNull(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-});
 
 export const licenseOrderStatus = pgEnum("license_order_status", [
   "awaiting_payment",

@@ -1,19 +1,20 @@
 /**
  * The catalog (vendor admins with catalog:manage): products (SKU, name,
  * edition, term in months or perpetual, seat unit), their prices per
- * currency (minor units; JPY whole yen), retire/activate, and the tier
- * discounts. Each change is audited. Orders keep the prices they were made
- * with: changing a price never changes an existing order.
+ * currency (minor units; JPY whole yen) and retire/activate. Each change is
+ * audited. Orders keep the prices they were made with: changing a price never
+ * changes an existing order. Tier discounts are not here: they are a benefit
+ * in the tier rules (app/modules/tiers), edited as a new rules version.
  */
 import { and, asc, eq, inArray, ne } from "drizzle-orm";
 import type { Db } from "~db/client";
-import { productPrices, products, tierDiscounts } from "~db/schema";
+import { productPrices, products } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import type { Actor } from "~/modules/auth/actor";
 import { NotFoundError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
 import { assertCatalogAdmin, assertId, assertOrderer } from "./access.server";
-import { currencies, pricesSchema, productSchema, tierDiscountsSchema, type Currency } from "./schemas";
+import { currencies, pricesSchema, productSchema, type Currency } from "./schemas";
 
 export interface CatalogEntry {
   id: string;
@@ -191,37 +192,5 @@ export async function setProductPrices(db: Db, args: { actor: Actor; productId: 
       after: parsed.data,
     });
     return { id: product.id };
-  });
-}
-
-export async function getTierDiscounts(db: Db): Promise<Record<"registered" | "silver" | "gold", number>> {
-  const rows = await db.select().from(tierDiscounts);
-  const out = { registered: 0, silver: 0, gold: 0 };
-  for (const r of rows) out[r.tier] = r.percent;
-  return out;
-}
-
-/** Sets the discount of every tier (whole percent, 0..90); applies to orders made from now on. */
-export async function setTierDiscounts(db: Db, args: { actor: Actor; input: unknown }) {
-  assertCatalogAdmin(args.actor);
-  const parsed = tierDiscountsSchema.safeParse(args.input);
-  if (!parsed.success) throw new ValidationError(fieldErrorsOf(parsed.error));
-  const next = parsed.data;
-  return db.transaction(async (tx) => {
-    const before = await getTierDiscounts(tx);
-    const now = new Date();
-    for (const tier of ["registered", "silver", "gold"] as const) {
-      await tx
-        .insert(tierDiscounts)
-        .values({ tier, percent: next[tier], updatedAt: now })
-        .onConflictDoUpdate({ target: tierDiscounts.tier, set: { percent: next[tier], updatedAt: now } });
-    }
-    await recordAudit(tx, args.actor, {
-      action: "tier_discounts.set",
-      subjectType: "tier_discounts",
-      before,
-      after: next,
-    });
-    return next;
   });
 }

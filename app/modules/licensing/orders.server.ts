@@ -1,6 +1,7 @@
 /**
- * Ordering: a partner orders licenses for an end customer; prices and its
- * tier discount come from the catalog at order time, never from the browser.
+ * Ordering: a partner orders licenses for an end customer; prices come from
+ * the catalog and its tier discount from the tier rules in force at order
+ * time, never from the browser.
  * Then card payment through Stripe Checkout, invoice payment marked paid by a
  * vendor admin, cancellation of an unpaid order, and renewal orders prefilled
  * from a license.
@@ -21,13 +22,14 @@ import {
   partners,
   productPrices,
   products,
-  tierDiscounts,
   users,
   type LicenseOrder,
 } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import type { Actor } from "~/modules/auth/actor";
 import { enqueueMail } from "~/modules/mail/enqueue.server";
+import { benefitsInForce } from "~/modules/tiers/in-force.server";
+import type { Tier } from "~/modules/tiers/rules";
 import { scopeOf } from "~/modules/auth/actor";
 import { partnerScope, scopeWhere } from "~/modules/partners/scope.server";
 import { appUrl } from "~/utils/env.server";
@@ -151,13 +153,15 @@ export async function catalogLines(db: Db, input: CreateOrderInput): Promise<Cat
   return out;
 }
 
-/** The partner's tier discount in force now (0 when the vendor set none for its tier). */
-export async function discountFor(db: Db, tier: "registered" | "silver" | "gold"): Promise<number> {
-  const [row] = await db
-    .select({ percent: tierDiscounts.percent })
-    .from(tierDiscounts)
-    .where(eq(tierDiscounts.tier, tier));
-  return row?.percent ?? 0;
+/**
+ * The discount of `tier` in the tier rules in force at `at` (its
+ * `benefits.discountPercent`): the one source of tier discounts. The order
+ * stores the percent it was priced with, so a later rules version leaves it
+ * as it was.
+ */
+export async function discountFor(db: Db, tier: Tier, at: Date): Promise<number> {
+  const { benefits } = await benefitsInForce(db, at);
+  return benefits[tier].discountPercent;
 }
 
 /**
@@ -260,7 +264,7 @@ async function insertOrder(
       if (!own) throw new NotFoundError("License not found.");
     }
     const lines = await catalogLines(tx, input);
-    const percent = await discountFor(tx, partner.tier);
+    const percent = await discountFor(tx, partner.tier, now);
     const priced = priceOrder(lines, percent);
 
     const claim = await protectedDealFor(tx, partnerId, input.customerDomain, now);

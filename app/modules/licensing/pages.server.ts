@@ -10,7 +10,7 @@ import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "~db/client";
 import { auditEvents, licenses, partners, products } from "~db/schema";
-import type { Ctx } from "~/modules/auth/actor";
+import { nowOf, type Ctx } from "~/modules/auth/actor";
 import { formatAmount } from "~/modules/deals/lifecycle-schemas";
 import { ForbiddenError, NotFoundError } from "~/utils/errors.server";
 import { assertOrderer, assertReader, isUuid } from "./access.server";
@@ -32,7 +32,7 @@ async function orderingPartner(ctx: Ctx) {
     partnerId,
     tier: p.tier,
     invoiceTermsAllowed: p.invoiceTermsAllowed,
-    discountPercent: await discountFor(ctx.db, p.tier),
+    discountPercent: await discountFor(ctx.db, p.tier, nowOf(ctx)),
   };
 }
 

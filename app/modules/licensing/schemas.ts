@@ -185,12 +185,6 @@ export const pricesSchema = z
     return out;
   });
 
-export const tierDiscountsSchema = z.object({
-  registered: z.coerce.number().int("Whole percent.").min(0, "0 to 90 %.").max(90, "0 to 90 %."),
-  silver: z.coerce.number().int("Whole percent.").min(0, "0 to 90 %.").max(90, "0 to 90 %."),
-  gold: z.coerce.number().int("Whole percent.").min(0, "0 to 90 %.").max(90, "0 to 90 %."),
-});
-
 export const exchangeRateSchema = z.object({
   currency: z.enum(["EUR", "JPY", "AUD"], {
     errorMap: () => ({ message: "Choose EUR, JPY or AUD (USD is the base)." }),

@@ -1,6 +1,6 @@
 /**
  * What the vendor's licensing pages read: the catalog (products with their
- * prices per currency, tier discounts, partners with payment terms), the
+ * prices per currency, the tier discounts in force, partners with payment terms), the
  * exchange rates, and license revenue by month, product and country in the
  * base currency (US dollars), each order converted at the rate in force on
  * the day it was paid. Cross-partner reads, explicit and for vendor admins
@@ -16,22 +16,26 @@ import { CSV_BOM, toCsv, type CsvColumn } from "~/utils/csv";
 import { NotFoundError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
 import { minorToDecimal } from "~/modules/deals/schemas";
+import { benefitsInForce } from "~/modules/tiers/in-force.server";
 import { assertCatalogAdmin, assertId, assertLicenseAdmin } from "./access.server";
-import { getTierDiscounts, listCatalog, type CatalogEntry } from "./catalog.server";
+import { listCatalog, type CatalogEntry } from "./catalog.server";
 import { BASE_CURRENCY, rateInForce, toBaseMinor, utcDay, type RateRow } from "./currency";
 import { exchangeRateRows } from "./revenue.server";
 import { currencies, orderRef, type Currency } from "./schemas";
 import { invoiceTermsSchema, TIERS, tierLabels } from "./vendor-schemas";
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // Catalog
 
-/** The /catalog page: every product with its prices, the tier discounts and the partners' payment terms. */
+/**
+ * The /catalog page: every product with its prices, the tier discounts in
+ * force (read-only: they are the tier rules' benefits, edited on /tiers) and
+ * the partners' payment terms.
+ */
 export async function catalogPageData(ctx: Ctx) {
   assertCatalogAdmin(ctx.actor);
   const list = await listCatalog(ctx.db, { actor: ctx.actor });
-  const discounts = await getTierDiscounts(ctx.db);
+  const inForce = await benefitsInForce(ctx.db, nowOf(ctx));
   const partnerRows = await ctx.db
     .select({
       id: partners.id,
@@ -46,7 +50,12 @@ export async function catalogPageData(ctx: Ctx) {
   return {
     // Active products first, then by SKU.
     products: [...list].sort((a, b) => Number(b.active) - Number(a.active) || a.sku.localeCompare(b.sku)),
-    discounts: TIERS.map((tier) => ({ tier, label: tierLabels[tier], percent: discounts[tier] })),
+    discounts: TIERS.map((tier) => ({
+      tier,
+      label: tierLabels[tier],
+      percent: inForce.benefits[tier].discountPercent,
+    })),
+    rulesVersion: inForce.version,
     onTerms: partnerRows
       .filter((p) => p.invoiceTermsAllowed)
       .map((p) => ({ ...p, countryName: countryName(p.country) })),
@@ -134,13 +143,7 @@ const EARNING = ["paid", "fulfilled"] as const;
 
 export const revenueQuerySchema = z.object({
   currency: z.enum(currencies).optional().catch(undefined),
-  country: z
-    .string()
-    .trim()
-    .toUpperCase()
-    .refine(isCountryCode)
-    .optional()
-    .catch(undefined),
+  country: z.string().trim().toUpperCase().refine(isCountryCode).optional().catch(undefined),
 });
 export type RevenueQuery = z.infer<typeof revenueQuerySchema>;
 

@@ -11,9 +11,9 @@
  * paid or refunded are still to call it from licensing), by publishing rules
  * and by pinning.
  */
-import { asc, count, desc, eq, gt, inArray, lte } from "drizzle-orm";
+import { asc, count, eq, gt, inArray, lte } from "drizzle-orm";
 import type { Db } from "~db/client";
-import { courses, deals, partners, partnerTierStates, tierChanges, tierRules, type PartnerTierState } from "~db/schema";
+import { courses, deals, partners, partnerTierStates, tierChanges, type PartnerTierState } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import type { Actor } from "~/modules/auth/actor";
 import { partnerLeadStats } from "~/modules/leads/stats.server";
@@ -34,9 +34,9 @@ import {
   type Tier,
   type TierChangeDecision,
   type TierDecision,
-  type TierRules,
   type TierStanding,
 } from "./rules";
+import { rulesInForce, type RulesVersion } from "./in-force.server";
 
 /** Who the audit trail names for evaluations nobody asked for (the daily job, an input's change). */
 export const TIER_JOB_ACTOR: Pick<Actor, "userId" | "label" | "ip"> = {
@@ -48,30 +48,7 @@ export const TIER_JOB_ACTOR: Pick<Actor, "userId" | "label" | "ip"> = {
 /** Partners whose tier is evaluated: suspended and terminated ones keep theirs as it was. */
 export const EVALUATED_STATUSES = ["active", "approved"] as const;
 
-export interface RulesVersion {
-  version: number;
-  effectiveAt: Date;
-  rules: TierRules;
-}
-
-/** The rule set in force at `at`: the latest version effective on or before it. */
-export async function rulesInForce(db: Db, at: Date): Promise<RulesVersion> {
-  const [row] = await db
-    .select({ version: tierRules.version, effectiveAt: tierRules.effectiveAt, rules: tierRules.rules })
-    .from(tierRules)
-    .where(lte(tierRules.effectiveAt, at))
-    .orderBy(desc(tierRules.effectiveAt), desc(tierRules.version))
-    .limit(1);
-  if (row) return row;
-  // Before the first version's date: the earliest one applies.
-  const [first] = await db
-    .select({ version: tierRules.version, effectiveAt: tierRules.effectiveAt, rules: tierRules.rules })
-    .from(tierRules)
-    .orderBy(asc(tierRules.effectiveAt), asc(tierRules.version))
-    .limit(1);
-  if (!first) throw new Error("No tier rules: migration 0010 inserts the initial version.");
-  return first;
-}
+export { rulesInForce, type RulesVersion } from "./in-force.server";
 
 export interface FiguresDetail extends PartnerFigures {
   /** Certification names per course key (for the words of the scorecard and the mails). */

@@ -3,7 +3,8 @@
  * once per request id), vendor revocation, the renewal reminder and expiry
  * job (each stage once, none after a paid renewal), license revenue in USD
  * at each order's paid-date rate, exchange rates, and the catalog (products,
- * prices with JPY in whole yen, retire, tier discounts).
+ * prices with JPY in whole yen, retire; the tier discount comes from the
+ * tier rules, tier-discount.test.ts).
  */
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +14,6 @@ import {
   listCatalog,
   setProductActive,
   setProductPrices,
-  setTierDiscounts,
   updateProduct,
 } from "~/modules/licensing/catalog.server";
 import { resendKeys, revokeLicense } from "~/modules/licensing/licenses.server";
@@ -298,7 +298,6 @@ describe("catalog", () => {
     expect(entry).toMatchObject({ edition: "Cloud+", termMonths: null, prices: { USD: 1250 } });
     expect(entry.prices.JPY).toBeUndefined();
 
-    await setTierDiscounts(db(), { actor: as(vendorAdmin), input: { registered: 10, silver: 25, gold: 30 } });
     const order = await createOrder(db(), {
       actor: as(stranger.seller),
       input: await orderInput(db(), { currency: "USD", lines: [] }).then((i) => ({
@@ -306,8 +305,7 @@ describe("catalog", () => {
         lines: [{ productId: id, seats: 10 }],
       })),
     });
-    expect(order).toMatchObject({ discountPercent: 25, totalMinor: 938 * 10 }); // $12.50 − 25 % = $9.375 → $9.38
-    await setTierDiscounts(db(), { actor: as(vendorAdmin), input: { registered: 10, silver: 20, gold: 30 } });
+    expect(order).toMatchObject({ discountPercent: 20, totalMinor: 1000 * 10 }); // $12.50 − Silver's 20 % = $10.00
 
     await setProductActive(db(), { actor: as(vendorAdmin), productId: id, active: false });
     expect((await listCatalog(db(), { actor: as(stranger.seller) })).map((p) => p.id)).not.toContain(id);

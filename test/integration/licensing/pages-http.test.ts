@@ -152,7 +152,10 @@ describe("ordering through the form", () => {
       "select unit_amount_minor as unit from product_prices where product_id = $1 and currency = 'EUR'",
       [productIds["MSE-STD-12"]],
     );
-    const { percent } = await one<{ percent: number }>("select percent from tier_discounts where tier = 'gold'");
+    // Gold's discount in the tier rules in force (the one source of tier discounts).
+    const { percent } = await one<{ percent: number }>(
+      "select (rules->'tiers'->'gold'->'benefits'->>'discountPercent')::int as percent from tier_rules where effective_at <= now() order by effective_at desc, version desc limit 1",
+    );
     const expected = priceOrder([{ unitAmountMinor: Number(unit), seats: 100 }], percent);
     expect(order.partner_id).toBe(partnerIds["polder-relay"]);
     expect(order.status).toBe("awaiting_payment");

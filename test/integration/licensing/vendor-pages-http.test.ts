@@ -1,7 +1,7 @@
 /**
  * The vendor's licensing pages over HTTP against the running portal and its
  * demo world: the catalog (prices per currency with JPY in whole yen, retire,
- * tier discounts, invoice terms), exchange rates and the revenue page with
+ * the tier discounts in force, read-only; invoice terms), exchange rates and the revenue page with
  * its CSV. Bad input is a field error and changes nothing; partners and
  * channel managers are refused; each change leaves an audit row. Orders are
  * placed and paid through the domain functions, as the partner pages would.
@@ -84,12 +84,17 @@ describe("access", () => {
     const productId = await productIdOf(handle.db, "MSE-STD-12");
     const before = await pricesOf(productId);
     for (const email of [PARTNER_ADMIN, PARTNER_USER, CHANNEL_MANAGER]) {
-      for (const path of ["/catalog", `/catalog/${productId}`, "/catalog/rates", "/licenses/revenue", "/licenses/revenue.csv"]) {
+      for (const path of [
+        "/catalog",
+        `/catalog/${productId}`,
+        "/catalog/rates",
+        "/licenses/revenue",
+        "/licenses/revenue.csv",
+      ]) {
         const res = await get(server, path, as(email));
         expect([403, 404], `${email} GET ${path}`).toContain(res.status);
       }
       const posts: [string, Record<string, string>][] = [
-        ["/catalog", { intent: "discounts", registered: "50", silver: "50", gold: "50" }],
         ["/catalog", { intent: "retire", id: productId }],
         [`/catalog/${productId}`, { intent: "prices", USD: "1.00", EUR: "1.00", JPY: "1", AUD: "1.00" }],
         ["/catalog/rates", { intent: "add-rate", currency: "EUR", rateToBase: "9", effectiveDate: today() }],
@@ -100,9 +105,12 @@ describe("access", () => {
       }
     }
     expect(await pricesOf(productId)).toEqual(before);
-    expect((await one<{ n: number }>("select count(*)::int as n from tier_discounts where percent = 50")).n).toBe(0);
-    expect((await one<{ n: number }>("select count(*)::int as n from exchange_rates where rate_to_base = 9")).n).toBe(0);
-    expect((await one<{ active: boolean }>("select active from products where id = $1", [productId])).active).toBe(true);
+    expect((await one<{ n: number }>("select count(*)::int as n from exchange_rates where rate_to_base = 9")).n).toBe(
+      0,
+    );
+    expect((await one<{ active: boolean }>("select active from products where id = $1", [productId])).active).toBe(
+      true,
+    );
   });
 
   it("the catalog is in the vendor admin's navigation only", async () => {
@@ -164,11 +172,21 @@ describe("catalog", () => {
   });
 
   it("a product added on the page, then retired after a confirmation, can no longer be ordered", async () => {
-    const sku = `TST-${unique("p").replace(/[^a-z0-9]/gi, "").slice(-8).toUpperCase()}`;
+    const sku = `TST-${unique("p")
+      .replace(/[^a-z0-9]/gi, "")
+      .slice(-8)
+      .toUpperCase()}`;
     const badCreate = await postForm(
       server,
       "/catalog",
-      { intent: "create-product", sku: "x", name: "Relay Shield", edition: "Standard", termMonths: "12", seatUnit: "mailbox" },
+      {
+        intent: "create-product",
+        sku: "x",
+        name: "Relay Shield",
+        edition: "Standard",
+        termMonths: "12",
+        seatUnit: "mailbox",
+      },
       as(VENDOR_ADMIN),
     );
     expect(badCreate.status).toBe(400);
@@ -177,7 +195,14 @@ describe("catalog", () => {
     const created = await postForm(
       server,
       "/catalog",
-      { intent: "create-product", sku, name: "Relay Shield", edition: "Standard", termMonths: "12", seatUnit: "mailbox" },
+      {
+        intent: "create-product",
+        sku,
+        name: "Relay Shield",
+        edition: "Standard",
+        termMonths: "12",
+        seatUnit: "mailbox",
+      },
       as(VENDOR_ADMIN),
     );
     expect(created.status).toBe(200);
@@ -202,7 +227,9 @@ describe("catalog", () => {
     expect(catalog).toContain(`Retire ${sku} (Relay Shield)?`);
     const retired = await postForm(server, "/catalog", { intent: "retire", id: productId }, as(VENDOR_ADMIN));
     expect(retired.status).toBe(200);
-    expect((await one<{ active: boolean }>("select active from products where id = $1", [productId])).active).toBe(false);
+    expect((await one<{ active: boolean }>("select active from products where id = $1", [productId])).active).toBe(
+      false,
+    );
     expect(await auditCount("product.retired", productId)).toBe(1);
 
     const refused = await rejection(
@@ -216,32 +243,45 @@ describe("catalog", () => {
 
     const again = await postForm(server, `/catalog/${productId}`, { intent: "activate" }, as(VENDOR_ADMIN));
     expect(again.status).toBe(200);
-    expect((await one<{ active: boolean }>("select active from products where id = $1", [productId])).active).toBe(true);
+    expect((await one<{ active: boolean }>("select active from products where id = $1", [productId])).active).toBe(
+      true,
+    );
   });
 
-  it("tier discounts: out of range is a field error and nothing changes; valid ones are saved with an audit row", async () => {
-    const before = await query(server, "select tier, percent from tier_discounts order by tier");
-    const bad = await postForm(
-      server,
-      "/catalog",
-      { intent: "discounts", registered: "12", silver: "22", gold: "95" },
-      as(VENDOR_ADMIN),
+  it("tier discounts: the catalog shows those of the tier rules in force, read-only, with a link to /tiers", async () => {
+    const inForce = await one<{
+      version: number;
+      rules: { tiers: Record<string, { benefits: { discountPercent: number } }> };
+    }>(
+      "select version, rules from tier_rules where effective_at <= now() order by effective_at desc, version desc limit 1",
     );
-    expect(bad.status).toBe(400);
-    expect(await html(bad)).toContain("0 to 90 %.");
-    expect(await query(server, "select tier, percent from tier_discounts order by tier")).toEqual(before);
+    const page = (await html(await get(server, "/catalog", as(VENDOR_ADMIN)))).replace(/<!-- -->/g, "");
+    const at = page.indexOf("data-tier-discounts");
+    expect(at).toBeGreaterThan(0);
+    const line = page
+      .slice(at, page.indexOf("</p>", at))
+      .replace(/<[^>]*>/g, (tag) => (tag.startsWith("<a ") ? tag : ""));
+    expect(line).toContain(`tier rules version ${inForce.version}`);
+    for (const [tier, label] of [
+      ["registered", "Registered"],
+      ["silver", "Silver"],
+      ["gold", "Gold"],
+    ] as const) {
+      expect(line).toContain(`${label} ${inForce.rules.tiers[tier]!.benefits.discountPercent} %`);
+    }
+    expect(line).toContain('href="/tiers"');
+    expect(page).not.toContain('value="discounts"');
 
-    const audits = await auditCount("tier_discounts.set");
-    const ok = await postForm(
+    // The old discount form's intent is gone: refused, and the rules stay as they were.
+    const versions = await one<{ n: number }>("select count(*)::int as n from tier_rules");
+    const res = await postForm(
       server,
       "/catalog",
       { intent: "discounts", registered: "12", silver: "22", gold: "33" },
       as(VENDOR_ADMIN),
     );
-    expect(ok.status).toBe(200);
-    const rows = await query<{ tier: string; percent: number }>(server, "select tier, percent from tier_discounts");
-    expect(Object.fromEntries(rows.map((r) => [r.tier, r.percent]))).toEqual({ registered: 12, silver: 22, gold: 33 });
-    expect(await auditCount("tier_discounts.set")).toBe(audits + 1);
+    expect(res.status).toBe(400);
+    expect(await one<{ n: number }>("select count(*)::int as n from tier_rules")).toEqual(versions);
   });
 
   it("invoice terms: allowed and withdrawn for a partner, each with an audit row", async () => {
@@ -249,16 +289,31 @@ describe("catalog", () => {
     const terms = async () =>
       (await one<{ t: boolean }>("select invoice_terms_allowed as t from partners where id = $1", [partner.id])).t;
 
-    const bad = await postForm(server, "/catalog", { intent: "terms", partnerId: "nope", allowed: "yes" }, as(VENDOR_ADMIN));
+    const bad = await postForm(
+      server,
+      "/catalog",
+      { intent: "terms", partnerId: "nope", allowed: "yes" },
+      as(VENDOR_ADMIN),
+    );
     expect(bad.status).toBe(400);
     expect(await html(bad)).toContain("Choose a partner from the list.");
 
-    const allow = await postForm(server, "/catalog", { intent: "terms", partnerId: partner.id, allowed: "yes" }, as(VENDOR_ADMIN));
+    const allow = await postForm(
+      server,
+      "/catalog",
+      { intent: "terms", partnerId: partner.id, allowed: "yes" },
+      as(VENDOR_ADMIN),
+    );
     expect(allow.status).toBe(200);
     expect(await terms()).toBe(true);
     expect(await html(await get(server, "/catalog", as(VENDOR_ADMIN)))).toContain(`data-terms-partner="${partner.id}"`);
 
-    const withdraw = await postForm(server, "/catalog", { intent: "terms", partnerId: partner.id, allowed: "no" }, as(VENDOR_ADMIN));
+    const withdraw = await postForm(
+      server,
+      "/catalog",
+      { intent: "terms", partnerId: partner.id, allowed: "no" },
+      as(VENDOR_ADMIN),
+    );
     expect(withdraw.status).toBe(200);
     expect(await terms()).toBe(false);
     expect(await auditCount("partner.invoice_terms_changed", partner.id)).toBe(2);
@@ -315,13 +370,19 @@ describe("exchange rates and revenue", () => {
       ],
     });
     const order = await createOrder(handle.db, { actor: actorFor(seller), input });
-    await markOrderPaid(handle.db, { actor: await vendorAdminActor(), orderId: order.id, input: { reference: "BANK-77" } });
+    await markOrderPaid(handle.db, {
+      actor: await vendorAdminActor(),
+      orderId: order.id,
+      input: { reference: "BANK-77" },
+    });
     const usd = toBaseMinor(order.totalMinor, "EUR", 1.25);
 
     const res = await get(server, "/licenses/revenue?country=IS&currency=EUR", as(VENDOR_ADMIN));
     expect(res.status).toBe(200);
     const text = await html(res);
-    expect(text).toMatch(new RegExp(`data-figure="revenue"[^>]*>${formatAmount(usd, "USD").replace(/[$.]/g, "\\$&")}<`));
+    expect(text).toMatch(
+      new RegExp(`data-figure="revenue"[^>]*>${formatAmount(usd, "USD").replace(/[$.]/g, "\\$&")}<`),
+    );
     expect(text).toContain('data-bar="IS"');
     expect(text).toContain("Iceland");
     expect(text).toContain('data-bar="MSE-STD-12"');
@@ -335,8 +396,13 @@ describe("exchange rates and revenue", () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get("content-type")).toContain("text/csv");
     const body = await csv.text();
-    const lines = body.replace(/^\uFEFF/, "").trim().split("\r\n");
-    expect(lines[0]).toBe("order,paid_at,partner,customer,customer_country,payment,currency,total,rate_to_usd,total_usd");
+    const lines = body
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split("\r\n");
+    expect(lines[0]).toBe(
+      "order,paid_at,partner,customer,customer_country,payment,currency,total,rate_to_usd,total_usd",
+    );
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(orderRef(order.id));
     expect(lines[1]).toContain(`,IS,invoice,EUR,${(order.totalMinor / 100).toFixed(2)},1.25,${(usd / 100).toFixed(2)}`);
@@ -353,7 +419,11 @@ describe("exchange rates and revenue", () => {
       actor: actorFor(seller),
       input: await orderInput(handle.db, { currency: "JPY", customerCountry: "NZ" }),
     });
-    await markOrderPaid(handle.db, { actor: await vendorAdminActor(), orderId: order.id, input: { reference: "JP-1" } });
+    await markOrderPaid(handle.db, {
+      actor: await vendorAdminActor(),
+      orderId: order.id,
+      input: { reference: "JP-1" },
+    });
     const text = await html(await get(server, "/licenses/revenue?country=NZ", as(VENDOR_ADMIN)));
     expect(text).toContain("No exchange rate was in force for some orders in JPY");
     expect(text).toMatch(/data-figure="revenue"[^>]*>\$0\.00</);

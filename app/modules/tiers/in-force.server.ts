@@ -1,0 +1,49 @@
+/**
+ * The tier rules in force at a moment, and their benefits: the one source of
+ * the discount licensing prices an order with, the routing weight of each
+ * tier and the protection period of an approved deal registration. Depends
+ * only on the database, so licensing, leads and deals read it without
+ * importing the evaluation.
+ */
+import { asc, desc, lte } from "drizzle-orm";
+import type { Db } from "~db/client";
+import { tierRules } from "~db/schema";
+import { TIERS, type Tier, type TierBenefits, type TierRules } from "./rules";
+
+export interface RulesVersion {
+  version: number;
+  effectiveAt: Date;
+  rules: TierRules;
+}
+
+/** The rule set in force at `at`: the latest version effective on or before it. */
+export async function rulesInForce(db: Db, at: Date): Promise<RulesVersion> {
+  const [row] = await db
+    .select({ version: tierRules.version, effectiveAt: tierRules.effectiveAt, rules: tierRules.rules })
+    .from(tierRules)
+    .where(lte(tierRules.effectiveAt, at))
+    .orderBy(desc(tierRules.effectiveAt), desc(tierRules.version))
+    .limit(1);
+  if (row) return row;
+  // Before the first version's date: the earliest one applies.
+  const [first] = await db
+    .select({ version: tierRules.version, effectiveAt: tierRules.effectiveAt, rules: tierRules.rules })
+    .from(tierRules)
+    .orderBy(asc(tierRules.effectiveAt), asc(tierRules.version))
+    .limit(1);
+  if (!first) throw new Error("No tier rules: migration 0010 inserts the initial version.");
+  return first;
+}
+
+export interface BenefitsInForce {
+  /** The rules version the benefits come from. */
+  version: number;
+  benefits: Record<Tier, TierBenefits>;
+}
+
+/** Every tier's benefits (discount, routing weight, protection days) in the rules in force at `at`. */
+export async function benefitsInForce(db: Db, at: Date): Promise<BenefitsInForce> {
+  const { version, rules } = await rulesInForce(db, at);
+  const benefits = Object.fromEntries(TIERS.map((t) => [t, rules.tiers[t].benefits])) as Record<Tier, TierBenefits>;
+  return { version, benefits };
+}
