@@ -12,6 +12,7 @@
  * Revocation is not in the key: a revoked license still verifies offline
  * until its expiry; the portal's online check says revoked.
  */
+import { seatsText } from "./pricing";
 import { createPublicKey, type KeyObject } from "node:crypto";
 import fs from "node:fs";
 import { REVOCATION_NOTE, verdictMessages, verifyLicenseKey } from "./license-key";
@@ -46,7 +47,7 @@ async function main(): Promise<number> {
     console.log("VALID license key (signature checked with %s)", source);
     console.log("  license   %s", p.licenseId);
     console.log("  product   %s %s (%s)", p.product, p.edition, p.sku);
-    console.log("  seats     %d %s", p.seats, p.seatUnit);
+    console.log("  seats     %s", seatsText(p.seats, p.seatUnit));
     console.log("  customer  %s (%s)", p.customer.company, p.customer.domain);
     console.log("  valid     %s → %s", p.validFrom, p.validUntil ?? "perpetual");
     console.log(REVOCATION_NOTE);
