@@ -29,6 +29,8 @@ import {
 import type { Db } from "~db/client";
 import { dealEvents, dealExtensions, dealLines, deals, partners, products, users, type Deal } from "~db/schema";
 import { nowOf, type Ctx } from "~/modules/auth/actor";
+import { protectionDaysFor } from "~/modules/tiers/in-force.server";
+import type { Tier } from "~/modules/tiers/rules";
 import { countryName } from "~/utils/countries";
 import { isUniqueViolation } from "~/utils/db-errors.server";
 import { env } from "~/utils/env.server";
@@ -232,7 +234,12 @@ export async function getDealForReview(ctx: Ctx, id: string) {
   assertDealId(id);
   const now = nowOf(ctx);
   const [row] = await ctx.db
-    .select({ ...dealWithPartner, registeredByName: users.name, registeredByEmail: users.email })
+    .select({
+      ...dealWithPartner,
+      partnerTier: partners.tier,
+      registeredByName: users.name,
+      registeredByEmail: users.email,
+    })
     .from(deals)
     .innerJoin(partners, eq(partners.id, deals.partnerId))
     .leftJoin(users, eq(users.id, deals.registeredBy))
@@ -315,7 +322,7 @@ export async function getDealForReview(ctx: Ctx, id: string) {
       reject: pendingReview || appealOpen,
       requestChanges: pendingReview,
     },
-    protectionDays: env().DEAL_PROTECTION_DAYS,
+    protectionDays: await protectionDaysOf(ctx.db, row.partnerTier, now),
   };
 }
 
@@ -395,23 +402,35 @@ async function notDecidable(tx: Db, id: string): Promise<never> {
 }
 
 /**
+ * How long an approval at `at` protects a `tier` partner's registration: the
+ * tier's `benefits.protectionDays` in the tier rules in force then, or
+ * DEAL_PROTECTION_DAYS when the rules give none.
+ */
+async function protectionDaysOf(db: Db, tier: Tier, at: Date): Promise<number> {
+  return (await protectionDaysFor(db, tier, at)) ?? env().DEAL_PROTECTION_DAYS;
+}
+
+/**
  * Approves a registration waiting for review (or an appealed rejection): it
- * is protected for DEAL_PROTECTION_DAYS days from now, and the partner's
- * people are told. When another registration for the same customer domain is
- * already approved, the database refuses (first in wins) and the reviewer
- * gets a ConflictError saying until when that one is protected.
+ * is protected from now for the partner tier's protection period in the tier
+ * rules in force (protectionDaysOf), and the partner's people are told. When
+ * another registration for the same customer domain is already approved, the
+ * database refuses (first in wins) and the reviewer gets a ConflictError
+ * saying until when that one is protected.
  */
 export async function approveDeal(ctx: Ctx, id: string) {
   assertReviewer(ctx);
   assertDealId(id);
   const now = nowOf(ctx);
-  const protectedUntil = new Date(now.getTime() + env().DEAL_PROTECTION_DAYS * DAY_MS);
   try {
     return await ctx.db.transaction(async (tx) => {
       const [before] = await tx
-        .select({ status: deals.status, appealedAt: deals.appealedAt })
+        .select({ status: deals.status, appealedAt: deals.appealedAt, tier: partners.tier })
         .from(deals)
+        .innerJoin(partners, eq(partners.id, deals.partnerId))
         .where(eq(deals.id, id));
+      const days = await protectionDaysOf(tx, before?.tier ?? "registered", now);
+      const protectedUntil = new Date(now.getTime() + days * DAY_MS);
       const [row] = await tx
         .update(deals)
         .set({

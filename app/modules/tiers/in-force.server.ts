@@ -47,3 +47,15 @@ export async function benefitsInForce(db: Db, at: Date): Promise<BenefitsInForce
   const benefits = Object.fromEntries(TIERS.map((t) => [t, rules.tiers[t].benefits])) as Record<Tier, TierBenefits>;
   return { version, benefits };
 }
+
+/**
+ * How many days an approved deal registration of a `tier` partner is
+ * protected under the rules in force at `at` (its `benefits.protectionDays`);
+ * null when the rules give none (a stored version without it), so the caller
+ * falls back to its own default.
+ */
+export async function protectionDaysFor(db: Db, tier: Tier, at: Date): Promise<number | null> {
+  const { benefits } = await benefitsInForce(db, at);
+  const days = benefits[tier]?.protectionDays;
+  return typeof days === "number" && Number.isInteger(days) && days >= 1 ? days : null;
+}

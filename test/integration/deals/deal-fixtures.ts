@@ -73,7 +73,10 @@ export async function insertDeal(db: Db, opts: DealOptions) {
 }
 
 /** A partner with an admin and a sales user (who registers its deals). */
-export async function partnerWithPeople(db: Db, overrides: { name?: string; country?: string } = {}) {
+export async function partnerWithPeople(
+  db: Db,
+  overrides: { name?: string; country?: string; tier?: "registered" | "silver" | "gold" } = {},
+) {
   const partner = await createPartner(db, overrides);
   const admin = await createUser(db, { role: "partner_admin", partnerId: partner.id });
   const seller = await createUser(db, { role: "partner_user", partnerId: partner.id });

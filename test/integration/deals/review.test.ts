@@ -236,7 +236,7 @@ describe("side by side", () => {
 });
 
 describe("decisions", () => {
-  it("approve: protected for DEAL_PROTECTION_DAYS, the partner's people mailed, history and audit written", async () => {
+  it("approve: protected for its tier's days in the rules in force (90), the partner's people mailed, history and audit written", async () => {
     const { partner, admin, seller } = await partnerWithPeople(db());
     const deal = await insertDeal(db(), { partnerId: partner.id, registeredBy: seller.id });
     const now = new Date("2030-05-01T12:00:00Z");
