@@ -92,6 +92,42 @@ export async function orderRecipients(tx: Db, partnerId: string, orderedBy: stri
   return rows.map((r) => ({ address: r.email, name: r.name }));
 }
 
+/**
+ * A license notice (order cancelled, payment failed, refunded, license
+ * revoked) to the partner's admins and whoever ordered, queued in the
+ * caller's transaction once per dedupe key.
+ */
+export async function notifyPartner(
+  tx: Db,
+  n: {
+    partnerId: string;
+    orderedBy: string | null;
+    customerCompany: string;
+    headline: string;
+    message: string;
+    url: string;
+    dedupeKey: string;
+    critical?: boolean;
+  },
+): Promise<void> {
+  const to = await orderRecipients(tx, n.partnerId, n.orderedBy);
+  if (to.length === 0) return;
+  await enqueueMail(tx, {
+    to,
+    template: "license-notice",
+    data: {
+      partnerName: await partnerNameOf(tx, n.partnerId),
+      customerCompany: n.customerCompany,
+      headline: n.headline,
+      message: n.message,
+      url: n.url,
+    },
+    dedupeKey: n.dedupeKey,
+    critical: n.critical ?? false,
+    partnerId: n.partnerId,
+  });
+}
+
 export async function partnerNameOf(tx: Db, partnerId: string): Promise<string> {
   const [p] = await tx.select({ name: partners.name }).from(partners).where(eq(partners.id, partnerId));
   return p?.name ?? "your company";

@@ -9,12 +9,11 @@ import type { Db } from "~db/client";
 import { licenseOrders, licenses } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import { scopeOf, type Actor } from "~/modules/auth/actor";
-import { enqueueMail } from "~/modules/mail/enqueue.server";
 import { scopeWhere } from "~/modules/partners/scope.server";
 import { NotFoundError, RuleError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
 import { assertId, assertLicenseAdmin, assertOrderer, licenseUrl } from "./access.server";
-import { orderRecipients, partnerNameOf, queueKeyMails, type KeyMailTarget } from "./fulfill.server";
+import { notifyPartner, queueKeyMails, type KeyMailTarget } from "./fulfill.server";
 import { revokeSchema } from "./schemas";
 
 const resendSchema = z.object({
@@ -98,23 +97,16 @@ export async function revokeLicense(
       .select({ orderedBy: licenseOrders.orderedBy })
       .from(licenseOrders)
       .where(eq(licenseOrders.id, license.orderId));
-    const to = await orderRecipients(tx, license.partnerId, order?.orderedBy ?? null);
-    if (to.length) {
-      await enqueueMail(tx, {
-        to,
-        template: "license-notice",
-        data: {
-          partnerName: await partnerNameOf(tx, license.partnerId),
-          customerCompany: license.customerCompany,
-          headline: "a license was revoked by the vendor",
-          message: `Reason: ${reason}\n\nThe key stops passing the online license check.`,
-          url: licenseUrl(license.id),
-        },
-        dedupeKey: `license-revoked:${license.id}`,
-        critical: true,
-        partnerId: license.partnerId,
-      });
-    }
+    await notifyPartner(tx, {
+      partnerId: license.partnerId,
+      orderedBy: order?.orderedBy ?? null,
+      customerCompany: license.customerCompany,
+      headline: "a license was revoked by the vendor",
+      message: `Reason: ${reason}\n\nThe key stops passing the online license check.`,
+      url: licenseUrl(license.id),
+      dedupeKey: `license-revoked:${license.id}`,
+      critical: true,
+    });
     return { id: license.id, status: "revoked" as const };
   });
 }

@@ -27,7 +27,6 @@ import {
 } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import type { Actor } from "~/modules/auth/actor";
-import { enqueueMail } from "~/modules/mail/enqueue.server";
 import { benefitsInForce } from "~/modules/tiers/in-force.server";
 import type { Tier } from "~/modules/tiers/rules";
 import { scopeOf } from "~/modules/auth/actor";
@@ -38,7 +37,7 @@ import { isUniqueViolation } from "~/utils/db-errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
 import { idempotencyKeySchema } from "~/modules/deals/schemas";
 import { assertId, assertLicenseAdmin, assertOrderer, orderUrl } from "./access.server";
-import { fulfillOrder, lockOrder, orderRecipients, partnerNameOf } from "./fulfill.server";
+import { fulfillOrder, lockOrder, notifyPartner, orderRecipients } from "./fulfill.server";
 import { priceOrder } from "./pricing";
 import {
   PAYABLE_STATUSES,
@@ -342,6 +341,23 @@ async function insertOrder(
   });
 }
 
+/** What Stripe charges for an order: its stored lines (discounted unit × seats), in line order. */
+function chargeLines(tx: Db, orderId: string) {
+  return tx
+    .select({
+      seats: licenseOrderLines.seats,
+      unit: licenseOrderLines.discountedUnitAmountMinor,
+      sku: products.sku,
+      name: products.name,
+      edition: products.edition,
+      seatUnit: products.seatUnit,
+    })
+    .from(licenseOrderLines)
+    .innerJoin(products, eq(products.id, licenseOrderLines.productId))
+    .where(eq(licenseOrderLines.orderId, orderId))
+    .orderBy(licenseOrderLines.position);
+}
+
 /** The actor's own order (vendor license admins: any), locked; otherwise NotFoundError. */
 async function lockScopedOrder(tx: Db, actor: Actor, orderId: string): Promise<LicenseOrder> {
   assertId(orderId, "Order");
@@ -389,19 +405,7 @@ export async function startCheckout(
         .set({ status: "awaiting_payment", checkoutAttempts: attempt, statusNote: null, updatedAt: now })
         .where(eq(licenseOrders.id, order.id));
     }
-    const lines = await tx
-      .select({
-        seats: licenseOrderLines.seats,
-        unit: licenseOrderLines.discountedUnitAmountMinor,
-        sku: products.sku,
-        name: products.name,
-        edition: products.edition,
-        seatUnit: products.seatUnit,
-      })
-      .from(licenseOrderLines)
-      .innerJoin(products, eq(products.id, licenseOrderLines.productId))
-      .where(eq(licenseOrderLines.orderId, order.id))
-      .orderBy(licenseOrderLines.position);
+    const lines = await chargeLines(tx, order.id);
     const [buyer] = order.orderedBy
       ? await tx.select({ email: users.email }).from(users).where(eq(users.id, order.orderedBy))
       : [];
@@ -478,22 +482,15 @@ export async function cancelOrder(
     });
     if (!args.actor.partnerId) {
       // The vendor cancelled it: the partner is told.
-      const to = await orderRecipients(tx, order.partnerId, order.orderedBy);
-      if (to.length) {
-        await enqueueMail(tx, {
-          to,
-          template: "license-notice",
-          data: {
-            partnerName: await partnerNameOf(tx, order.partnerId),
-            customerCompany: order.customerCompany,
-            headline: `order ${orderRef(order.id)} cancelled by the vendor`,
-            message: reason ?? "",
-            url: orderUrl(order.id),
-          },
-          dedupeKey: `license-order:${order.id}:cancelled`,
-          partnerId: order.partnerId,
-        });
-      }
+      await notifyPartner(tx, {
+        partnerId: order.partnerId,
+        orderedBy: order.orderedBy,
+        customerCompany: order.customerCompany,
+        headline: `order ${orderRef(order.id)} cancelled by the vendor`,
+        message: reason ?? "",
+        url: orderUrl(order.id),
+        dedupeKey: `license-order:${order.id}:cancelled`,
+      });
     }
     return order.status === "awaiting_payment" ? order.stripeCheckoutSessionId : null;
   });
@@ -564,18 +561,7 @@ export async function billOrderByStripeInvoice(
     if (order.paymentMethod !== "invoice") throw new RuleError("Only invoice orders are billed by invoice.");
     if (!isPayable(order.status))
       throw new ConflictError(`This order cannot be billed (it is ${order.status.replace("_", " ")}).`);
-    const lines = await tx
-      .select({
-        seats: licenseOrderLines.seats,
-        unit: licenseOrderLines.discountedUnitAmountMinor,
-        sku: products.sku,
-        name: products.name,
-        edition: products.edition,
-      })
-      .from(licenseOrderLines)
-      .innerJoin(products, eq(products.id, licenseOrderLines.productId))
-      .where(eq(licenseOrderLines.orderId, order.id))
-      .orderBy(licenseOrderLines.position);
+    const lines = await chargeLines(tx, order.id);
     const [partner] = await tx
       .select({ legalName: partners.legalName })
       .from(partners)

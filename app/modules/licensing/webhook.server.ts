@@ -31,9 +31,8 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "~db/client";
 import { licenseOrders, licenses, stripeEvents, type LicenseOrder } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
-import { enqueueMail } from "~/modules/mail/enqueue.server";
 import { isUuid, orderUrl, STRIPE_ACTOR } from "./access.server";
-import { fulfillOrder, lockOrder, orderRecipients, partnerNameOf } from "./fulfill.server";
+import { fulfillOrder, lockOrder, notifyPartner } from "./fulfill.server";
 import { PAYABLE_STATUSES, orderRef } from "./schemas";
 
 export type StripeEventOutcome = "applied" | "duplicate" | "ignored" | "rejected";
@@ -258,25 +257,18 @@ async function markUnpaid(
     before: { status: "awaiting_payment" },
     after: { status, sessionId, eventId },
   });
-  const to = await orderRecipients(tx, order.partnerId, order.orderedBy);
-  if (to.length) {
-    await enqueueMail(tx, {
-      to,
-      template: "license-notice",
-      data: {
-        partnerName: await partnerNameOf(tx, order.partnerId),
-        customerCompany: order.customerCompany,
-        headline:
-          status === "payment_failed"
-            ? `payment of order ${orderRef(order.id)} failed`
-            : `checkout of order ${orderRef(order.id)} expired`,
-        message: `${note} Open the order to pay it again or cancel it.`,
-        url: orderUrl(order.id),
-      },
-      dedupeKey: `license-order:${order.id}:${status}:${eventId}`,
-      partnerId: order.partnerId,
-    });
-  }
+  await notifyPartner(tx, {
+    partnerId: order.partnerId,
+    orderedBy: order.orderedBy,
+    customerCompany: order.customerCompany,
+    headline:
+      status === "payment_failed"
+        ? `payment of order ${orderRef(order.id)} failed`
+        : `checkout of order ${orderRef(order.id)} expired`,
+    message: `${note} Open the order to pay it again or cancel it.`,
+    url: orderUrl(order.id),
+    dedupeKey: `license-order:${order.id}:${status}:${eventId}`,
+  });
   return { outcome: "applied", reason: status, orderId: order.id };
 }
 
@@ -347,25 +339,18 @@ async function refund(tx: Db, event: Stripe.Event, charge: Stripe.Charge, now: D
         after: { status: "revoked", reason: "Payment refunded.", orderId: order.id },
       });
     }
-    const to = await orderRecipients(tx, order.partnerId, order.orderedBy);
-    if (to.length) {
-      await enqueueMail(tx, {
-        to,
-        template: "license-notice",
-        data: {
-          partnerName: await partnerNameOf(tx, order.partnerId),
-          customerCompany: order.customerCompany,
-          headline: `order ${orderRef(order.id)} refunded`,
-          message:
-            `The payment was refunded, so the order's ${revoked.length} license${revoked.length === 1 ? " is" : "s are"} revoked. ` +
-            "Installed keys stop passing the online license check.",
-          url: orderUrl(order.id),
-        },
-        dedupeKey: `license-order:${order.id}:refunded`,
-        critical: true,
-        partnerId: order.partnerId,
-      });
-    }
+    await notifyPartner(tx, {
+      partnerId: order.partnerId,
+      orderedBy: order.orderedBy,
+      customerCompany: order.customerCompany,
+      headline: `order ${orderRef(order.id)} refunded`,
+      message:
+        `The payment was refunded, so the order's ${revoked.length} license${revoked.length === 1 ? " is" : "s are"} revoked. ` +
+        "Installed keys stop passing the online license check.",
+      url: orderUrl(order.id),
+      dedupeKey: `license-order:${order.id}:refunded`,
+      critical: true,
+    });
     // The refunded order no longer counts toward license revenue (a downgrade waits out the grace period).
     await reevaluatePartnerTier(tx, { partnerId: order.partnerId, at: now, reason: "order-refunded" });
     return { outcome: "applied", reason: `refunded: ${revoked.length} license(s) revoked`, orderId: order.id };
