@@ -2,7 +2,8 @@
  * "Why this partner": a routing decision's stored explanation (the
  * candidates with their score and its parts, or why each was excluded; the
  * partners left out before scoring, counted by reason; the seed and the rules
- * version that replay it). Render it with vendorLeadDetail's decisions.
+ * version that replay it; the tier weights the scores used, from the tier
+ * rules). Render it with vendorLeadDetail's decisions.
  */
 import { formatDateTime } from "~/components/ui";
 import { exclusionLabels } from "~/modules/leads/routing";
@@ -63,6 +64,12 @@ export function DecisionFacts({ decision: d }: { decision: Decision }) {
         {d.modeLabel} · {formatDateTime(d.at)}
         {d.decidedBy ? ` · by ${d.decidedBy}` : ""} · rules version {d.rulesVersion ?? "—"} · seed <code>{d.seed}</code>
       </p>
+      {d.tierWeights ? (
+        <p className="muted" style={{ margin: "0.3rem 0" }} data-tier-weights>
+          Tier weights (tier rules version {d.tierRulesVersion ?? "—"}): Registered {d.tierWeights.registered}, Silver{" "}
+          {d.tierWeights.silver}, Gold {d.tierWeights.gold}
+        </p>
+      ) : null}
       {d.excludedCounts.length > 0 ? (
         <p className="muted" style={{ margin: "0.3rem 0" }} data-excluded-counts>
           Left out:{" "}

@@ -217,6 +217,10 @@ export const routingDecisions = pgTable(
       .default(sql`'{}'::jsonb`),
     /** One sentence: "Offered to X: highest score 0.82 of 12 eligible" / "No eligible partner: …" / "Manual: …". */
     summary: text("summary").notNull(),
+    /** The tier rules version whose routing weights gave each score's tier part (null: older decisions, fixed values). */
+    tierRulesVersion: integer("tier_rules_version"),
+    /** Those routing weights per tier (0..1), as the scores used them. */
+    tierWeights: jsonb("tier_weights").$type<Record<"registered" | "silver" | "gold", number>>(),
   },
   (t) => [index("routing_decisions_lead_idx").on(t.leadId, t.at)],
 );

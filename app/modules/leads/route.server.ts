@@ -39,6 +39,7 @@ import { nowOf, type Ctx } from "~/modules/auth/actor";
 import { enqueueMail, enqueueMails, type EnqueueInput } from "~/modules/mail/enqueue.server";
 import type { Recipient } from "~/modules/mail/transports.server";
 import { currentAgreement, standingOf } from "~/modules/onboarding/agreement-standing.server";
+import { routingWeightsInForce } from "~/modules/tiers/in-force.server";
 import { countryName } from "~/utils/countries";
 import { appUrl } from "~/utils/env.server";
 import { ForbiddenError, NotFoundError, RuleError, ValidationError } from "~/utils/errors.server";
@@ -61,6 +62,7 @@ import {
   type PartnerFacts,
   type RoutingDecisionResult,
   type Tier,
+  type TierWeights,
 } from "./routing";
 import { currentRules, holidaysByCountry } from "./rules.server";
 import { partnerLeadStats } from "./stats.server";
@@ -111,6 +113,10 @@ interface World {
   now: Date;
   version: number;
   rules: RoutingRulesJson;
+  /** The tier part of the score per tier: the routing weights of the tier rules in force at `now`. */
+  tierWeights: TierWeights;
+  /** The tier rules version they come from (stored on each decision). */
+  tierRulesVersion: number;
   partners: RoutingPartner[];
   byId: Map<string, RoutingPartner>;
   /** Partners by territory code (bulk: pick a lead's candidates without scanning all). */
@@ -193,6 +199,7 @@ async function loadWorld(
     partnerIds: filtered ? ids : undefined,
     since: new Date(now.getTime() - STATS_WINDOW_MS),
   });
+  const tierWeights = await routingWeightsInForce(tx, now);
   const holidays = await holidaysByCountry(
     tx,
     [...new Set(rows.map((r) => r.country))],
@@ -243,6 +250,8 @@ async function loadWorld(
     now,
     version: rulesRow.version,
     rules,
+    tierWeights: tierWeights.weights,
+    tierRulesVersion: tierWeights.version,
     partners: list,
     byId: new Map(list.map((p) => [p.id, p])),
     byTerritory,
@@ -374,7 +383,7 @@ function planLead(world: World, lead: LeadRow, offered: ReadonlySet<string>, mod
   };
   const areas = servingAreas(facts, world.rules);
   const inside = candidatesFor(world, areas);
-  const result = decide(facts, inside, world.rules, seed, {
+  const result = decide(facts, inside, world.rules, world.tierWeights, seed, {
     areas,
     outsideTerritory: world.total - inside.length,
   });
@@ -454,6 +463,8 @@ async function writePlans(
       chosen_partner_id: "uuid",
       excluded_counts: "jsonb",
       summary: "text",
+      tier_rules_version: "int",
+      tier_weights: "jsonb",
     },
     plans.map((p) => ({
       id: p.decisionId,
@@ -466,6 +477,8 @@ async function writePlans(
       chosen_partner_id: p.offer?.partner.id ?? null,
       excluded_counts: p.decision.excludedCounts,
       summary: p.decision.summary,
+      tier_rules_version: world.tierRulesVersion,
+      tier_weights: world.tierWeights,
     })),
     { bulky: { column: "candidates", values: plans.map((p) => p.decision.candidates) } },
   );
@@ -955,7 +968,7 @@ export async function manualRoute(
     if (!partner.territories.some((t) => areas.has(t))) {
       why.unshift({ code: "territory", text: exclusionLabels.territory });
     }
-    const s = scorePartner(partner, rulesRow.rules.weights);
+    const s = scorePartner(partner, rulesRow.rules.weights, world.tierWeights);
     const candidate: RoutingCandidateJson = {
       ...excludedCandidate(partner, why),
       score: s.score,

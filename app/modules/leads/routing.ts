@@ -13,7 +13,13 @@ import type { RoutingCandidateJson, RoutingRulesJson } from "~db/schema";
 
 export type Tier = "registered" | "silver" | "gold";
 export const TIER_RANK: Record<Tier, number> = { registered: 0, silver: 1, gold: 2 };
-const TIER_PART: Record<Tier, number> = { registered: 0, silver: 0.5, gold: 1 };
+
+/**
+ * The tier part of a score per tier (0..1): each tier's `routingWeight` in the
+ * tier rules in force, loaded by the caller with the other facts and passed in
+ * (this module reads no database). Each decision records the ones it used.
+ */
+export type TierWeights = Readonly<Record<Tier, number>>;
 
 /** What the engine knows about a partner when it routes. */
 export interface PartnerFacts {
@@ -172,16 +178,19 @@ export function timeToAcceptPart(medianHours: number | null): number {
 
 /**
  * Score 0..1: Σ w·part / Σ w over tier, acceptance rate, time to accept and
- * win rate (unknown rates count as a neutral 0.5). `parts` holds each
- * weighted share (4 decimals; they add up to the score). The score is rounded
- * to 6 decimals, so the stored figure is exactly what the choice compared.
+ * win rate (unknown rates count as a neutral 0.5). The tier part is the
+ * partner tier's routing weight in the tier rules (`tierWeights`). `parts`
+ * holds each weighted share (4 decimals; they add up to the score). The score
+ * is rounded to 6 decimals, so the stored figure is exactly what the choice
+ * compared.
  */
 export function scorePartner(
   p: Pick<PartnerFacts, "tier" | "acceptanceRate" | "medianHoursToAccept" | "winRate">,
   weights: RoutingRules["weights"],
+  tierWeights: TierWeights,
 ): { score: number; parts: Record<string, number> } {
   const raw = {
-    tier: TIER_PART[p.tier],
+    tier: Math.max(0, Math.min(1, tierWeights[p.tier] ?? 0)),
     acceptanceRate: p.acceptanceRate ?? 0.5,
     timeToAccept: timeToAcceptPart(p.medianHoursToAccept),
     winRate: p.winRate ?? 0.5,
@@ -210,14 +219,14 @@ export function partsByName(parts: RoutingCandidateJson["parts"]): Record<string
 /** A partner's score depends only on its facts and the weights: computed once per facts object. */
 const scoreCache = new WeakMap<
   object,
-  { weights: RoutingRules["weights"]; result: { score: number; parts: number[] } }
+  { weights: RoutingRules["weights"]; tierWeights: TierWeights; result: { score: number; parts: number[] } }
 >();
-function cachedScore(p: PartnerFacts, weights: RoutingRules["weights"]) {
+function cachedScore(p: PartnerFacts, weights: RoutingRules["weights"], tierWeights: TierWeights) {
   const hit = scoreCache.get(p);
-  if (hit && hit.weights === weights) return hit.result;
-  const s = scorePartner(p, weights);
+  if (hit && hit.weights === weights && hit.tierWeights === tierWeights) return hit.result;
+  const s = scorePartner(p, weights, tierWeights);
   const result = { score: s.score, parts: SCORE_PARTS.map((k) => s.parts[k]!) };
-  scoreCache.set(p, { weights, result });
+  scoreCache.set(p, { weights, tierWeights, result });
   return result;
 }
 
@@ -281,12 +290,14 @@ export function replayDecision(d: { candidates: RoutingCandidateJson[]; seed: st
 /**
  * Routes one lead over the partners' facts. `partners` may hold every partner
  * or only those of the lead's territory; `outsideTerritory` adds partners
- * already known to be outside it (counted, not listed).
+ * already known to be outside it (counted, not listed). `tierWeights`: the
+ * tier part of the score per tier, from the tier rules in force.
  */
 export function decide(
   lead: LeadFacts,
   partners: readonly PartnerFacts[],
   rules: RoutingRules,
+  tierWeights: TierWeights,
   seed: string,
   opts: { outsideTerritory?: number; areas?: ReadonlySet<string>; requirements?: Requirements } = {},
 ): RoutingDecisionResult {
@@ -310,7 +321,7 @@ export function decide(
       candidates.push(excludedCandidate(p, why));
       continue;
     }
-    const s = cachedScore(p, rules.weights);
+    const s = cachedScore(p, rules.weights, tierWeights);
     candidates.push({ partnerId: p.id, excluded: [], score: s.score, parts: s.parts });
     scored.push({ partnerId: p.id, score: s.score });
   }

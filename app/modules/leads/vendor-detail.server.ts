@@ -25,6 +25,7 @@ import {
 } from "~db/schema";
 import { nowOf, type Ctx } from "~/modules/auth/actor";
 import { currentAgreement, standingOf } from "~/modules/onboarding/agreement-standing.server";
+import { routingWeightsInForce } from "~/modules/tiers/in-force.server";
 import { countryName } from "~/utils/countries";
 import { NotFoundError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
@@ -217,6 +218,8 @@ export async function vendorLeadDetail(ctx: Ctx, leadId: string) {
     decidedBy: decidedByName,
     rulesVersion: d.rulesVersion,
     seed: d.seed,
+    tierRulesVersion: d.tierRulesVersion,
+    tierWeights: d.tierWeights,
     chosenPartnerId: d.chosenPartnerId,
     chosenPartnerName: chosenName,
     summary: d.summary,
@@ -322,6 +325,7 @@ export async function routingOptions(
   const requirements = requirementsFor({ productId: lead.productId }, rules);
   const areas = servingAreas({ country: lead.country, region: lead.region }, rules);
   const courseKeys = requirements.certifications;
+  const tierWeights = (await routingWeightsInForce(ctx.db, now)).weights;
   const [rows, agreement, offered, open, certRows, stats] = await Promise.all([
     ctx.db
       .select({
@@ -397,7 +401,7 @@ export async function routingOptions(
       tier: r.tier,
       eligible: reasons.length === 0,
       reasons,
-      score: scorePartner(facts, rules.weights).score,
+      score: scorePartner(facts, rules.weights, tierWeights).score,
       openLeads: facts.openLeads,
       capacity: facts.capacity,
       current: r.id === holder,

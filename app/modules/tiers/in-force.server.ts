@@ -59,3 +59,13 @@ export async function protectionDaysFor(db: Db, tier: Tier, at: Date): Promise<n
   const days = benefits[tier]?.protectionDays;
   return typeof days === "number" && Number.isInteger(days) && days >= 1 ? days : null;
 }
+
+/** Each tier's lead routing weight (0..1) in the rules in force at `at`: the routing engine's tier part of a score. */
+export async function routingWeightsInForce(
+  db: Db,
+  at: Date,
+): Promise<{ version: number; weights: Record<Tier, number> }> {
+  const { version, benefits } = await benefitsInForce(db, at);
+  const weights = Object.fromEntries(TIERS.map((t) => [t, benefits[t].routingWeight])) as Record<Tier, number>;
+  return { version, weights };
+}

@@ -170,6 +170,8 @@ describe("routeLead", () => {
       decidedBy: cm.id,
     });
     expect(decision!.rulesVersion).toBeGreaterThanOrEqual(1);
+    // The tier part's weights: the initial tier rules' (migration 0010), recorded with the decision.
+    expect(decision).toMatchObject({ tierRulesVersion: 1, tierWeights: { registered: 0, silver: 0.5, gold: 1 } });
     const byId = new Map(decision!.candidates.map((c) => [c.partnerId, c]));
     expect(byId.size).toBe(4);
     expect(byId.get(best.partner.id)!.excluded).toEqual([]);

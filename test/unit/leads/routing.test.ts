@@ -1,8 +1,9 @@
 /**
  * The routing engine's rules on a table of partners × leads: territory (with
  * the rules' territory map and subdivisions), each exclusion reason, scoring
- * from the weights, the seeded tie-break and its replay from the stored
- * candidates and seed.
+ * from the weights (the tier part from the tier rules' routing weights,
+ * passed in), the seeded tie-break and its replay from the stored candidates
+ * and seed.
  */
 import { describe, expect, it } from "vitest";
 import type { RoutingRulesJson } from "~db/schema";
@@ -19,6 +20,7 @@ import {
   timeToAcceptPart,
   type LeadFacts,
   type PartnerFacts,
+  type TierWeights,
 } from "~/modules/leads/routing";
 
 const PRODUCT_ARCHIVE = "00000000-0000-4000-8000-0000000000a1";
@@ -43,6 +45,9 @@ const rules: RoutingRulesJson = {
   workdayEndHour: 17,
   maxOffers: 3,
 };
+
+/** The initial tier rules' routing weights (migration 0010). */
+const TW: TierWeights = { registered: 0, silver: 0.5, gold: 1 };
 
 function partner(id: string, over: Partial<PartnerFacts> = {}): PartnerFacts {
   return {
@@ -158,7 +163,7 @@ const cases: { name: string; lead: LeadFacts; expect: Expect }[] = [
 
 describe("eligibility on a table of partners × leads", () => {
   it.each(cases)("$name", ({ lead: l, expect: want }) => {
-    const d = decide(l, all, rules, "seed");
+    const d = decide(l, all, rules, TW, "seed");
     const listed = new Map(d.candidates.map((c) => [c.partnerId, c]));
     for (const [id, w] of Object.entries(want)) {
       const c = listed.get(id);
@@ -179,7 +184,7 @@ describe("eligibility on a table of partners × leads", () => {
   });
 
   it("counts exclusion reasons and writes a summary", () => {
-    const d = decide(lead(), all, rules, "seed");
+    const d = decide(lead(), all, rules, TW, "seed");
     expect(d.excludedCounts).toEqual({ inactive: 1, agreement: 1, paused: 1, capacity: 1, territory: 5 });
     expect(d.summary).toMatch(
       /^Offered to P p01: highest score 0\.\d\d of 3 eligible; 4 excluded in the territory, 5 outside it\.$/,
@@ -187,11 +192,11 @@ describe("eligibility on a table of partners × leads", () => {
   });
 
   it("no eligible partner: nobody chosen and the summary says why", () => {
-    const d = decide(lead({ country: "FR" }), all, rules, "seed");
+    const d = decide(lead({ country: "FR" }), all, rules, TW, "seed");
     expect(d.chosenPartnerId).toBeNull();
     expect(d.candidates).toEqual([]);
     expect(d.summary).toBe("No eligible partner: no partner serves FR.");
-    const d2 = decide(lead({ country: "NL", productId: PRODUCT_ARCHIVE }), [P.nlSilver, P.nlPaused], rules, "s");
+    const d2 = decide(lead({ country: "NL", productId: PRODUCT_ARCHIVE }), [P.nlSilver, P.nlPaused], rules, TW, "s");
     expect(d2.chosenPartnerId).toBeNull();
     expect(d2.summary).toMatch(/^No eligible partner: all 2 in the territory excluded \(/);
   });
@@ -203,7 +208,7 @@ describe("eligibility on a table of partners × leads", () => {
 
   it("the rule-wide certification and minimum tier apply to every lead", () => {
     const strict = { ...rules, requiredCertification: "archive-pro", minimumTier: "gold" as const };
-    const d = decide(lead(), [P.nlGold, P.nlSilver], strict, "seed");
+    const d = decide(lead(), [P.nlGold, P.nlSilver], strict, TW, "seed");
     // Stored as codes (a decision lists every partner of the territory), read as words.
     const p02 = d.candidates.find((c) => c.partnerId === "p02")!;
     expect(p02.excluded).toEqual(["certification", "tier"]);
@@ -212,13 +217,13 @@ describe("eligibility on a table of partners × leads", () => {
   });
 
   it("stores candidates compactly and reads older decisions' words and part names as they were", () => {
-    const d = decide(lead(), all, rules, "seed");
+    const d = decide(lead(), all, rules, TW, "seed");
     const full = d.candidates.find((c) => c.partnerId === "p06")!;
     expect(full).toEqual({ partnerId: "p06", excluded: ["capacity"], capacity: [3, 3] });
     const chosen = d.candidates.find((c) => c.partnerId === d.chosenPartnerId)!;
     expect(chosen).not.toHaveProperty("name");
     expect(chosen.parts).toHaveLength(4);
-    expect(partsByName(chosen.parts)).toEqual(scorePartner(P.nlGold, rules.weights).parts);
+    expect(partsByName(chosen.parts)).toEqual(scorePartner(P.nlGold, rules.weights, TW).parts);
     // A decision stored before: name, sentences and named parts come back unchanged.
     const old = { partnerId: "x", name: "Old Co", excluded: ["tier silver below gold"] };
     expect(exclusionWords(old)).toEqual(["tier silver below gold"]);
@@ -243,7 +248,7 @@ describe("scoring", () => {
       0.6,
     ],
   ] as const)("%s → %d", (_name, facts, want) => {
-    const s = scorePartner(facts, rules.weights);
+    const s = scorePartner(facts, rules.weights, TW);
     expect(s.score).toBeCloseTo(want, 6);
     expect(Object.values(s.parts).reduce((a, b) => a + b, 0)).toBeCloseTo(s.score, 3);
   });
@@ -260,8 +265,29 @@ describe("scoring", () => {
     const keen = partner("k", { tier: "registered", acceptanceRate: 1 });
     const tierOnly = { ...rules, weights: { tier: 1, acceptanceRate: 0, timeToAccept: 0, winRate: 0 } };
     const acceptOnly = { ...rules, weights: { tier: 0, acceptanceRate: 1, timeToAccept: 0, winRate: 0 } };
-    expect(decide(lead(), [gold, keen], tierOnly, "x").chosenPartnerId).toBe("g");
-    expect(decide(lead(), [gold, keen], acceptOnly, "x").chosenPartnerId).toBe("k");
+    expect(decide(lead(), [gold, keen], tierOnly, TW, "x").chosenPartnerId).toBe("g");
+    expect(decide(lead(), [gold, keen], acceptOnly, TW, "x").chosenPartnerId).toBe("k");
+  });
+
+  it("the tier part is the tier rules' routing weight: rules weighting Silver above Gold prefer Silver", () => {
+    const gold = partner("g", { tier: "gold" });
+    const silver = partner("s", { tier: "silver" });
+    const registered = partner("r", { tier: "registered" });
+    const tierOnly = { ...rules, weights: { tier: 1, acceptanceRate: 0, timeToAccept: 0, winRate: 0 } };
+    expect(decide(lead(), [gold, silver, registered], tierOnly, TW, "x").chosenPartnerId).toBe("g");
+    const silverFirst: TierWeights = { registered: 0.1, silver: 0.9, gold: 0.4 };
+    const d = decide(lead(), [gold, silver, registered], tierOnly, silverFirst, "x");
+    expect(d.chosenPartnerId).toBe("s");
+    expect(d.candidates.map((c) => [c.partnerId, c.score])).toEqual([
+      ["s", 0.9],
+      ["g", 0.4],
+      ["r", 0.1],
+    ]);
+    // With the usual weights, the tier part is the weight's share: 3/10 of 0.9 for a Silver partner.
+    expect(scorePartner(silver, rules.weights, silverFirst).parts.tier).toBeCloseTo(0.27, 6);
+    expect(scorePartner(silver, rules.weights, TW).parts.tier).toBeCloseTo(0.15, 6);
+    // The same facts object scored under other tier weights is not served from the cache.
+    expect(decide(lead(), [gold, silver, registered], tierOnly, TW, "x").chosenPartnerId).toBe("g");
   });
 });
 
@@ -279,7 +305,7 @@ describe("seeded tie-break", () => {
     const winners = new Set<string>();
     for (let i = 0; i < 50; i++) {
       const seed = `seed-${i}`;
-      const d = decide(lead(), tied, rules, seed);
+      const d = decide(lead(), tied, rules, TW, seed);
       expect(d.summary).toContain("drawn among 8 tied");
       // What routing_decisions stores, through JSON and back.
       const stored = JSON.parse(JSON.stringify({ candidates: d.candidates, seed })) as Parameters<
@@ -287,7 +313,7 @@ describe("seeded tie-break", () => {
       >[0];
       expect(replayDecision(stored)).toBe(d.chosenPartnerId);
       // The input order does not matter: ties are sorted by partner id before the draw.
-      expect(decide(lead(), [...tied].reverse(), rules, seed).chosenPartnerId).toBe(d.chosenPartnerId);
+      expect(decide(lead(), [...tied].reverse(), rules, TW, seed).chosenPartnerId).toBe(d.chosenPartnerId);
       winners.add(d.chosenPartnerId!);
     }
     // Different seeds spread the wins.
