@@ -62,7 +62,7 @@ export const envSchema = z.object({
     (v) => v === undefined || (URL.canParse(v) && new URL(v).pathname === "/"),
     { message: "must be an origin such as http://127.0.0.1:12111 (no path)" },
   ),
-  /** Deal registration: protection after approval, name similarity that counts as a match, review target. */
+  /** Deal registration: protection after approval when the tier rules give none, name similarity that counts as a match, review target. */
   DEAL_PROTECTION_DAYS: z.coerce.number().int().min(1).max(730).default(90),
   DEAL_NAME_SIMILARITY: z.coerce.number().min(0.1).max(1).default(0.6),
   DEAL_REVIEW_TARGET_BUSINESS_DAYS: z.coerce.number().int().min(1).max(30).default(2),
