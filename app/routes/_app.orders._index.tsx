@@ -15,6 +15,7 @@ export const meta: MetaFunction = () => [{ title: "License orders · Channel Par
 
 const PAGE_SIZE = 25;
 const filterSchema = z.object({
+  q: z.string().trim().max(200).optional().catch(undefined),
   status: z.enum(orderStatuses).optional().catch(undefined),
   partner: z.string().uuid().optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
@@ -30,7 +31,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const filter = filterSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const list = await listOrders(ctx.db, {
     actor: ctx.actor,
-    query: { status: filter.status, partnerId: filter.partner, page: filter.page, perPage: PAGE_SIZE },
+    query: { q: filter.q, status: filter.status, partnerId: filter.partner, page: filter.page, perPage: PAGE_SIZE },
   });
   return {
     viewer: ctx.actor.partnerId ? ("partner" as const) : ("vendor" as const),
@@ -52,7 +53,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     page: list.page,
     pageSize: list.perPage,
     partnerOptions: await partnerFilterOptions(ctx),
-    filtered: !!(filter.status || filter.partner),
+    filtered: !!(filter.q || filter.status || filter.partner),
   };
 }
 
@@ -84,6 +85,15 @@ export default function Orders() {
         </div>
       </div>
       <Form method="get" className="filters">
+        <div className="field">
+          <label htmlFor="q">Search</label>
+          <input
+            id="q"
+            name="q"
+            defaultValue={search.get("q") ?? ""}
+            placeholder="customer, domain or your reference"
+          />
+        </div>
         <FilterSelect
           name="status"
           label="Status"

@@ -9,14 +9,15 @@ import { deals, licenseOrderLines, licenseOrders, licenses, partners, products, 
 import { scopeOf, type Actor } from "~/modules/auth/actor";
 import { scopeWhere } from "~/modules/partners/scope.server";
 import { toCsv, type CsvColumn } from "~/utils/csv";
+import { escapeLike } from "~/utils/sql.server";
 import { NotFoundError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
 import { assertId, assertReader } from "./access.server";
 import { licenseListSchema, orderStatuses, type LicenseListQuery, type OrderStatus } from "./schemas";
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 export interface OrderListQuery {
+  /** Customer company or domain, or the partner's own reference (PO number). */
+  q?: string;
   status?: OrderStatus;
   /** Vendor only: one partner's orders. */
   partnerId?: string;
@@ -31,10 +32,19 @@ export async function listOrders(db: Db, args: { actor: Actor; query?: OrderList
   const page = Math.max(1, Math.floor(q.page ?? 1));
   const perPage = Math.min(200, Math.max(1, Math.floor(q.perPage ?? 50)));
   const status = q.status && (orderStatuses as readonly string[]).includes(q.status) ? q.status : undefined;
+  const text = q.q?.trim().slice(0, 200);
+  const like = text ? `%${escapeLike(text)}%` : null;
   const where = scopeWhere(
     scopeOf(args.actor),
     licenseOrders,
     status ? eq(licenseOrders.status, status) : undefined,
+    like
+      ? or(
+          ilike(licenseOrders.customerCompany, like),
+          ilike(licenseOrders.customerDomain, like),
+          ilike(licenseOrders.partnerReference, like),
+        )
+      : undefined,
     !args.actor.partnerId && q.partnerId ? eq(licenseOrders.partnerId, q.partnerId) : undefined,
   );
   const [rows, [total]] = await Promise.all([

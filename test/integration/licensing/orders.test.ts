@@ -385,6 +385,23 @@ describe("isolation", () => {
     expect((await getOrder(db(), { actor: as(vendorAdmin), orderId: order.id })).id).toBe(order.id);
   });
 
+  it("searches the partner's orders by customer, domain or its own reference, never another partner's", async () => {
+    const mine = await createOrder(db(), {
+      actor: as(onTerms.seller),
+      input: await orderInput(db(), { customerCompany: "Findable Freight B.V.", partnerReference: "PO-100%_X" }),
+    });
+    const ids = async (actor: ReturnType<typeof as>, q: string) =>
+      (await listOrders(db(), { actor, query: { q } })).rows.map((r) => r.id);
+    expect(await ids(as(onTerms.admin), "findable freight")).toEqual([mine.id]);
+    expect(await ids(as(onTerms.admin), "PO-100%_")).toEqual([mine.id]);
+    // LIKE wildcards are taken literally: as a pattern "100__X" would match "100%_X".
+    expect(await ids(as(onTerms.admin), "100__X")).toEqual([]);
+    const domain = String((await getOrder(db(), { actor: as(onTerms.admin), orderId: mine.id })).customerDomain);
+    expect(await ids(as(onTerms.admin), domain)).toEqual([mine.id]);
+    expect(await ids(as(noTerms.admin), "findable freight")).toEqual([]);
+    expect(await ids(as(vendorAdmin), "findable freight")).toEqual([mine.id]);
+  });
+
   it("searches the partner's licenses and exports them as CSV", async () => {
     const input = await orderInput(db(), { customerCompany: "Searchable Shipping GmbH" });
     const order = await createOrder(db(), { actor: as(onTerms.seller), input });

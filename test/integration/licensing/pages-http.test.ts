@@ -406,6 +406,8 @@ describe("isolation and access", () => {
       expect((await get(server, "/licenses/not-an-id", as(email))).status).toBe(404);
 
       const orders = await html(await get(server, "/orders", as(email)));
+      const searched = await html(await get(server, "/orders?q=Rheinkunde", as(email)));
+      expect(searched).toContain("No orders match");
       const licenses = await html(await get(server, "/licenses?q=Rheinkunde", as(email)));
       const allLicenses = await html(await get(server, "/licenses", as(email)));
       const csv = await (await get(server, "/licenses/export.csv", as(email))).text();
@@ -416,7 +418,7 @@ describe("isolation and access", () => {
         await html(await get(server, `/licenses?partner=${rheinId}`, as(email))),
         await (await get(server, `/licenses/export.csv?partner=${rheinId}`, as(email))).text(),
       ];
-      for (const text of [orders, licenses, allLicenses, csv, ...asked]) {
+      for (const text of [orders, searched, licenses, allLicenses, csv, ...asked]) {
         expect(text).not.toContain("Rheinkunde Geheim");
         expect(text).not.toContain("Rheinkunde Offen");
         expect(text).not.toContain(rhein.id);
@@ -433,6 +435,9 @@ describe("isolation and access", () => {
 
     // Its own people see it; the vendor admin sees it with the partner named.
     expect(await html(await get(server, "/orders", as(RHEIN_ADMIN)))).toContain("Rheinkunde Geheim AG");
+    expect(await html(await get(server, "/orders?q=rheinkunde+geheim", as(RHEIN_ADMIN)))).toContain(
+      "Rheinkunde Geheim AG",
+    );
     const vendorList = await html(await get(server, `/orders?partner=${partnerIds.rheinmail}`, as(VENDOR_ADMIN)));
     expect(vendorList).toContain("Rheinkunde Geheim AG");
     expect(vendorList).toContain("Rheinmail");
