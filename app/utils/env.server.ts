@@ -69,8 +69,8 @@ export const envSchema = z.object({
   /** Signs the one-click links in mails (lead offers). Unset outside production: generated into DATA_DIR. */
   LINK_SIGNING_SECRET: z.preprocess(emptyAsUnset, z.string().min(32, "must be at least 32 characters").optional()),
   /**
-   * Signs license keys: an Ed25519 private key in PKCS#8, as PEM ("-----BEGIN PRIVATE KEY-----…", \n escapes
-   * allowed) or as the base64 of its DER. Unset outside production: generated into DATA_DIR/license-signing-key.pem.
+   * Signs license keys: an Ed25519 private key in PKCS#8, as PEM (a "PRIVATE KEY" block; \n escapes allowed) or
+   * as the base64 of its DER. Unset outside production: generated into DATA_DIR/license-signing-key.pem.
    */
   LICENSE_SIGNING_KEY: z.preprocess(
     emptyAsUnset,

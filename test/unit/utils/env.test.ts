@@ -55,7 +55,9 @@ describe("parseEnv", () => {
   });
 
   it("accepts smtp:// and smtps:// relays", () => {
-    expect(parseEnv({ MAIL_RELAY_URL: "smtp://relay.vendor.test:25" }).MAIL_RELAY_URL).toBe("smtp://relay.vendor.test:25");
+    expect(parseEnv({ MAIL_RELAY_URL: "smtp://relay.vendor.test:25" }).MAIL_RELAY_URL).toBe(
+      "smtp://relay.vendor.test:25",
+    );
     expect(parseEnv({ MAIL_RELAY_URL: "smtps://u:p@relay:465" }).MAIL_RELAY_URL).toBe("smtps://u:p@relay:465");
   });
 
@@ -85,8 +87,8 @@ describe("parseEnv", () => {
         STRIPE_WEBHOOK_SECRET: whsec,
         STRIPE_API_BASE: "http://127.0.0.1:12111",
       });
-      expect(parseEnv({ STRIPE_SECRET_KEY: "rk_live_abc123", STRIPE_WEBHOOK_SECRET: whsec }).STRIPE_SECRET_KEY).toBe(
-        "rk_live_abc123",
+      expect(parseEnv({ STRIPE_SECRET_KEY: "rk_test_abc123", STRIPE_WEBHOOK_SECRET: whsec }).STRIPE_SECRET_KEY).toBe(
+        "rk_test_abc123",
       );
     });
 
