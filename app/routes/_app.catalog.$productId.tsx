@@ -2,7 +2,8 @@ import { getFormProps, getInputProps } from "@conform-to/react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { ErrorList, Field, FormErrors } from "~/components/forms";
+import { ErrorList, FormErrors } from "~/components/forms";
+import { ProductFields } from "~/components/product-fields";
 import { ActionMessages, useIntentForm, type IntentResult } from "~/components/intent-forms";
 import { ConfirmButton } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
@@ -52,7 +53,12 @@ const priceField = (currency: Currency) =>
       const money = parseMoney(v, currency);
       if (!money.ok) ctx.addIssue({ code: "custom", message: money.message });
     });
-const pricesFormSchema = z.object({ USD: priceField("USD"), EUR: priceField("EUR"), JPY: priceField("JPY"), AUD: priceField("AUD") });
+const pricesFormSchema = z.object({
+  USD: priceField("USD"),
+  EUR: priceField("EUR"),
+  JPY: priceField("JPY"),
+  AUD: priceField("AUD"),
+});
 
 type Run = IntentForm<Ctx>["run"];
 const forms = {
@@ -152,7 +158,10 @@ export default function CatalogProductPage() {
               return (
                 <div className="field" key={p.currency}>
                   <label htmlFor={field.id}>
-                    {p.currency} <span className="muted" style={{ fontWeight: 400 }}>(now {p.text})</span>
+                    {p.currency}{" "}
+                    <span className="muted" style={{ fontWeight: 400 }}>
+                      (now {p.text})
+                    </span>
                   </label>
                   <input {...props} inputMode="decimal" autoComplete="off" />
                   <ErrorList id={field.errorId} errors={field.errors} />
@@ -169,11 +178,7 @@ export default function CatalogProductPage() {
           <h2 style={{ marginTop: 0 }}>Details</h2>
           <Form method="post" className="stack" {...getFormProps(detailsForm)}>
             <FormErrors errors={detailsForm.errors} id={detailsForm.errorId} />
-            <Field label="SKU" field={details.sku} hint="Letters, digits and dashes, e.g. MSE-STD-12." />
-            <Field label="Name" field={details.name} />
-            <Field label="Edition" field={details.edition} />
-            <TermField field={details.termMonths} />
-            <Field label="Seat unit" field={details.seatUnit} hint="What one seat is: mailbox, domain or server." />
+            <ProductFields fields={details} />
             <button type="submit" name="intent" value="details" disabled={busy}>
               Save details
             </button>
@@ -181,18 +186,5 @@ export default function CatalogProductPage() {
         </section>
       </div>
     </>
-  );
-}
-
-/** The term in months (empty: perpetual). */
-function TermField({ field }: { field: Parameters<typeof getInputProps>[0] }) {
-  const { key: _key, ...props } = getInputProps(field, { type: "number" });
-  return (
-    <div className="field">
-      <label htmlFor={field.id}>Term in months</label>
-      <input {...props} min={1} max={120} step={1} inputMode="numeric" />
-      <p className="muted">Leave empty for a perpetual license.</p>
-      <ErrorList id={field.errorId} errors={field.errors} />
-    </div>
   );
 }

@@ -1,9 +1,10 @@
-import { getFormProps, getInputProps, getSelectProps } from "@conform-to/react";
+import { getFormProps, getSelectProps } from "@conform-to/react";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useRef } from "react";
 import { z } from "zod";
-import { ErrorList, Field, FormErrors } from "~/components/forms";
+import { ErrorList, FormErrors } from "~/components/forms";
+import { ProductFields } from "~/components/product-fields";
 import { ActionMessages, useIntentForm, type IntentResult } from "~/components/intent-forms";
 import { ConfirmButton, EmptyState } from "~/components/ui";
 import type { Ctx } from "~/modules/auth/actor";
@@ -245,30 +246,13 @@ export default function CatalogPage() {
         <h2 style={{ marginTop: 0 }}>Add a product</h2>
         <Form method="post" className="stack" {...getFormProps(createForm)}>
           <FormErrors errors={createForm.errors} id={createForm.errorId} />
-          <Field label="SKU" field={createFields.sku} hint="Letters, digits and dashes, e.g. MSE-STD-12." />
-          <Field label="Name" field={createFields.name} />
-          <Field label="Edition" field={createFields.edition} hint="e.g. Standard, Advanced, Enterprise." />
-          <TermField field={createFields.termMonths} />
-          <Field label="Seat unit" field={createFields.seatUnit} hint="What one seat is: mailbox, domain or server." />
+          <ProductFields fields={createFields} />
           <button type="submit" name="intent" value="create-product" disabled={busy}>
             Add product
           </button>
         </Form>
       </section>
     </>
-  );
-}
-
-/** The term in months (empty: perpetual). */
-function TermField({ field }: { field: Parameters<typeof getInputProps>[0] }) {
-  const { key: _key, ...props } = getInputProps(field, { type: "number" });
-  return (
-    <div className="field">
-      <label htmlFor={field.id}>Term in months</label>
-      <input {...props} min={1} max={120} step={1} inputMode="numeric" />
-      <p className="muted">Leave empty for a perpetual license.</p>
-      <ErrorList id={field.errorId} errors={field.errors} />
-    </div>
   );
 }
 

@@ -12,6 +12,7 @@
  * mails (critical) to the partner's people and to the end customer's
  * technical contact, each with a stable dedupe key.
  */
+import { partnerScope, scopeWhere } from "~/modules/partners/scope.server";
 import { seatsText } from "./pricing";
 import { reevaluatePartnerTier } from "~/modules/tiers/evaluate.server";
 import { randomUUID } from "node:crypto";
@@ -177,7 +178,7 @@ export async function fulfillOrder(tx: Db, orderId: string, opts: FulfillOptions
     const [old] = await tx
       .select({ productId: licenses.productId, validUntil: licenses.validUntil })
       .from(licenses)
-      .where(and(eq(licenses.id, order.renewalOfLicenseId), eq(licenses.partnerId, order.partnerId)));
+      .where(scopeWhere(partnerScope(order.partnerId), licenses, eq(licenses.id, order.renewalOfLicenseId)));
     if (old?.validUntil && old.validUntil > opts.paidAt)
       renewedEnd = { productId: old.productId, until: old.validUntil };
   }
@@ -264,7 +265,7 @@ async function markLinkedDealWon(tx: Db, order: LicenseOrder, opts: FulfillOptio
   const [deal] = await tx
     .update(deals)
     .set({ status: "won", closedAt: opts.now, updatedAt: opts.now })
-    .where(and(eq(deals.id, order.dealId!), eq(deals.partnerId, order.partnerId), eq(deals.status, "approved")))
+    .where(scopeWhere(partnerScope(order.partnerId), deals, eq(deals.id, order.dealId!), eq(deals.status, "approved")))
     .returning();
   if (!deal) return;
   // The deal's final value is the order's when they are in the same currency.

@@ -6,6 +6,7 @@
  * scopeWhere. Prices come from the catalog and the partner's tier, exactly as
  * createOrder computes them (pricing.ts), never from the browser.
  */
+import { partnerScope, scopeWhere } from "~/modules/partners/scope.server";
 import { and, asc, desc, eq, inArray, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "~db/client";
@@ -150,8 +151,9 @@ export async function orderHistory(ctx: Ctx, order: { id: string; partnerId: str
     })
     .from(auditEvents)
     .where(
-      and(
-        eq(auditEvents.partnerId, order.partnerId),
+      scopeWhere(
+        partnerScope(order.partnerId),
+        auditEvents,
         or(
           and(eq(auditEvents.subjectType, "license_order"), eq(auditEvents.subjectId, order.id)),
           licenseIds.length
