@@ -358,7 +358,13 @@ export async function enroll(
         `You are certified until ${day(option.until)}. You can renew from ${day(option.renewFrom)}, 90 days before it expires.`,
       );
     }
-    if (option.state === "enrolled") throw new RuleError("You are already enrolled."); // raced; not reached
+    if (option.state === "enrolled") {
+      // Another request enrolled between our first read and this one (each
+      // statement reads the latest committed rows): theirs is ours.
+      const open = await openEnrollment(tx, learner, courseKey);
+      if (open) return { enrollmentId: open.id, created: false, kind: open.kind };
+      throw new RuleError("You are already enrolled.");
+    }
     const [created] = await tx
       .insert(enrollments)
       .values({
