@@ -193,6 +193,18 @@ export interface RoutingCandidateJson {
   parts?: number[] | Record<string, number>;
 }
 
+/**
+ * The candidate lists of routing decisions, stored once per distinct content
+ * (keyed by the sha256 of the json text): consecutive leads from the same
+ * area with the same product interest are decided over the same partners
+ * with the same outcome for each, so their decisions share one explanation.
+ */
+export const routingExplanations = pgTable("routing_explanations", {
+  hash: text("hash").primaryKey(),
+  /** json, not jsonb: written in bulk and only ever read whole (json input only checks the text). */
+  candidates: json("candidates").$type<RoutingCandidateJson[]>().notNull(),
+});
+
 /** Every routing decision with its explanation: the candidates, how each scored or why it was excluded, and the seed. */
 export const routingDecisions = pgTable(
   "routing_decisions",
@@ -208,8 +220,10 @@ export const routingDecisions = pgTable(
     /** The tie-break draw's seed: replaying the candidates with it gives the same partner. */
     seed: text("seed").notNull(),
     chosenPartnerId: uuid("chosen_partner_id").references(() => partners.id),
-    /** json, not jsonb: written in bulk and only ever read whole (json input only checks the text). */
-    candidates: json("candidates").$type<RoutingCandidateJson[]>().notNull(),
+    /** The candidates considered, how each scored or why it was excluded (shared with identical decisions). */
+    explanationHash: text("explanation_hash")
+      .notNull()
+      .references(() => routingExplanations.hash),
     /** Partners left out before scoring, counted by reason (e.g. {"territory": 1940}). */
     excludedCounts: jsonb("excluded_counts")
       .$type<Record<string, number>>()

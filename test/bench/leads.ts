@@ -214,7 +214,9 @@ async function main() {
     });
 
     const reset = async () => {
-      await raw.query("truncate lead_offers, routing_decisions, lead_events, mail_recipients, mail_messages cascade");
+      await raw.query(
+        "truncate lead_offers, routing_decisions, routing_explanations, lead_events, mail_recipients, mail_messages cascade",
+      );
       await raw.query("delete from audit_events where action like 'lead.%'");
       await raw.query(
         `update leads set status = 'new', partner_id = null, current_offer_id = null, offer_count = 0,
@@ -233,11 +235,18 @@ async function main() {
         )
       ).rows[0]!.n;
       const size = (
-        await raw.query<{ s: string; avg: string }>(
-          "select pg_size_pretty(pg_total_relation_size('routing_decisions')) s, avg(pg_column_size(candidates))::int avg from routing_decisions",
+        await raw.query<{ s: string; avg: string; explanations: number }>(
+          `select pg_size_pretty(pg_total_relation_size('routing_decisions') + pg_total_relation_size('routing_explanations')) s,
+                  (select count(*) from routing_explanations)::int explanations,
+                  (select avg(pg_column_size(candidates))::int from routing_explanations) avg`,
         )
       ).rows[0]!;
-      return { overCapacity: Number(over), decisionsSize: size.s, avgCandidatesBytes: size.avg };
+      return {
+        overCapacity: Number(over),
+        decisionsSize: size.s,
+        avgCandidatesBytes: size.avg,
+        explanations: size.explanations,
+      };
     };
 
     const measure = async (label: string) => {
@@ -256,10 +265,10 @@ async function main() {
             `(offered ${f0(r.offered)}, no partner ${f0(r.noPartner)}, skipped ${r.skipped}; over capacity: ${c.overCapacity})`,
         );
         console.log(
-          `      load ${(t.loadMs / 1000).toFixed(1)} s, decide ${(t.decideMs / 1000).toFixed(1)} s, ` +
-            `write ${(t.writeMs / 1000).toFixed(1)} s, mail ${(t.mailMs / 1000).toFixed(1)} s for ${f0(t.mails)} mails` +
-            (t.mails ? ` (${(t.mailMs / t.mails).toFixed(2)} ms each)` : "") +
-            `; routing_decisions ${c.decisionsSize}, candidates ${c.avgCandidatesBytes} B/decision stored`,
+          `      load ${(t.loadMs / 1000).toFixed(1)} s, decide and prepare ${(t.decideMs / 1000).toFixed(1)} s ` +
+            `(the database writing meanwhile), then waiting for the writes ${(t.writeMs / 1000).toFixed(1)} s; ${f0(t.mails)} mails` +
+            `; decisions and explanations ${c.decisionsSize}: ${f0(c.explanations)} distinct candidate lists ` +
+            `(${c.avgCandidatesBytes} B each stored) for ${f0(ids.length)} decisions`,
         );
         await reset();
         const sample = ids.slice(0, SAMPLE);

@@ -141,11 +141,14 @@ async function launchOnce(env: NodeJS.ProcessEnv, port: number): Promise<Launche
   const url = `http://127.0.0.1:${port}`;
   const all = new OutputLog();
   const stderr = new OutputLog();
-  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["server/main.ts"], {
+  // node with tsx's loader, as `npm start` runs it: one process, so a signal
+  // reaches the server itself (the tsx command relays signals to a child and
+  // force-kills it when the child is slow to confirm, as on a loaded machine).
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
     cwd: ROOT,
     env: { ...env, PORT: String(port), APP_URL: url },
     stdio: ["ignore", "pipe", "pipe"],
-    detached: true, // own process group, so that stop() reaches tsx's child too
+    detached: true, // own process group, so that stop() reaches anything it started
   });
   trackChild(child);
   child.stdout!.on("data", (d: Buffer) => all.append(d));

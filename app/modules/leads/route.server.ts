@@ -11,13 +11,15 @@
  * LOCKED, so it never waits on a lead someone else is changing.
  *
  * The engine's rules are pure (routing.ts); this file loads the facts and
- * writes the outcome. Both paths share the writer (writePlans), which uses
- * multi-row INSERTs and one UPDATE … FROM (VALUES …): bulk routing decides a
- * chunk of leads in memory over facts loaded once and writes the chunk with a
- * handful of statements, the offer mails included (enqueueMails: stored
- * with their data, rendered at delivery).
+ * writes the outcome. Both paths share the writer (prepareWrites): one
+ * data-modifying statement per set of plans (explanations, decisions,
+ * offers, leads, events, audit rows and the offer mails, stored with their
+ * data and rendered at delivery). Bulk routing decides a chunk of leads in
+ * memory over facts loaded once, in parts: each part's statement runs while
+ * the next part is decided. Identical candidate lists (consecutive leads of
+ * an area with the same interest) are stored once (routing_explanations).
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { reasonFormSchema, routeToFormSchema } from "./vendor-schemas";
 import { and, arrayOverlaps, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -36,7 +38,7 @@ import {
 } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import { nowOf, type Ctx } from "~/modules/auth/actor";
-import { enqueueMail, enqueueMails, type EnqueueInput } from "~/modules/mail/enqueue.server";
+import { enqueueMail, enqueueMails, mailParts, type EnqueueInput } from "~/modules/mail/enqueue.server";
 import type { Recipient } from "~/modules/mail/transports.server";
 import { currentAgreement, standingOf } from "~/modules/onboarding/agreement-standing.server";
 import { routingWeightsInForce } from "~/modules/tiers/in-force.server";
@@ -44,11 +46,11 @@ import { countryName } from "~/utils/countries";
 import { appUrl } from "~/utils/env.server";
 import { ForbiddenError, NotFoundError, RuleError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
-import { insertRows } from "~/utils/sql.server";
+import { insertSql, send, withParts } from "~/utils/sql.server";
 import { can } from "~/utils/permissions";
 import { formatInZone, offerDeadlines, partnerTimeZone, type WorkCalendar } from "./business-hours";
 import { recordLeadEvent } from "./events.server";
-import { offerLinks, offerRecipients } from "./offer-links.server";
+import { offerLinks, offerRecipients, type OfferRecipient } from "./offer-links.server";
 import {
   decide,
   excludedCandidate,
@@ -84,6 +86,10 @@ const KNOWN_STATUSES = ["approved", "active", "suspended"] as const;
 /** Stats used for scoring cover the last year. */
 const STATS_WINDOW_MS = 365 * 86_400_000;
 export const BULK_CHUNK = 1000;
+/** Leads per write statement within a bulk chunk (see routeLeads). */
+const WRITE_PART = 250;
+/** Lets the pg client send what is queued and read what has arrived. */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function assertDistributor(ctx: Ctx): void {
   if (ctx.actor.partnerId || !can(ctx.actor.role, "leads:distribute")) throw new ForbiddenError();
@@ -124,6 +130,10 @@ interface World {
   /** All partners the engine considers, loaded or not (for the territory count). */
   total: number;
   productNames: Map<string, string>;
+  /** Who gets a partner's offer mails (its admins and chosen users), per partner. */
+  offerRecipients: Map<string, OfferRecipient[]>;
+  /** The channel team told of leads left with the vendor. */
+  vendorRecipients: Recipient[];
 }
 
 function ruleCourseKeys(rules: RoutingRulesJson): string[] {
@@ -206,6 +216,8 @@ async function loadWorld(
     isoDay(new Date(now.getTime() - 2 * 86_400_000)),
     isoDay(new Date(now.getTime() + 120 * 86_400_000)),
   );
+  const recipients = await offerRecipients(tx, ids);
+  const vendor = await vendorRecipients(tx);
   const certs = new Map<string, Set<string>>();
   for (const c of certRows) {
     let s = certs.get(c.partnerId);
@@ -257,6 +269,8 @@ async function loadWorld(
     byTerritory,
     total: totalRow ? (totalRow[0]?.n ?? 0) : list.length,
     productNames: new Map(productRows.map((p) => [p.id, p.name])),
+    offerRecipients: recipients,
+    vendorRecipients: vendor,
   };
 }
 
@@ -424,33 +438,68 @@ async function vendorRecipients(tx: Db): Promise<Recipient[]> {
 }
 
 export interface RouteTimings {
+  /** Reading leads, open-lead counts and offer history (and the facts, once). */
   loadMs: number;
+  /** Deciding and preparing the writes, in Node (overlaps the database's writing). */
   decideMs: number;
+  /** Waiting for the database to finish the writes after the last part was sent. */
   writeMs: number;
-  mailMs: number;
   mails: number;
 }
 
+/** The json text of each distinct candidate list → its hash, and the hashes already stored by this call. */
+interface ExplanationCache {
+  hashes: Map<string, string>;
+  stored: Set<string>;
+}
+const explanationCaches = new WeakMap<World, ExplanationCache>();
+
 /**
- * Writes a set of plans in the caller's transaction: decisions, offers, the
- * leads, events, audit rows (multi-row statements) and the mails. With
- * `summaryMail`, leads left with the vendor are told in one mail per call
- * instead of one per lead.
+ * Prepares the writes of a set of plans as ONE statement (a data-modifying
+ * WITH: explanations, decisions, offers, the leads, events, audit rows and
+ * the mails) and returns the function that runs it in the caller's
+ * transaction: bulk routing prepares the next set while the database writes
+ * this one. With `summaryMail`, leads left with the
+ * vendor are told by the caller (attentionSummary) instead of one mail per lead.
  */
-async function writePlans(
+function prepareWrites(
   tx: Db,
   ctx: Ctx,
   world: World,
   plans: Plan[],
-  opts: { summaryMail: boolean; timings?: RouteTimings },
-): Promise<void> {
-  if (plans.length === 0) return;
+  opts: { summaryMail: boolean },
+): () => Promise<{ mails: number }> {
+  if (plans.length === 0) return () => Promise.resolve({ mails: 0 });
   const now = world.now;
   const actor = ctx.actor;
-  const t0 = performance.now();
   const at = now.toISOString();
-  await insertRows(
-    tx,
+  // Explanations: one row per distinct candidate list (consecutive leads of
+  // an area share theirs), keyed by the sha256 of its json text.
+  let cache = explanationCaches.get(world);
+  if (!cache) explanationCaches.set(world, (cache = { hashes: new Map(), stored: new Set() }));
+  const newExplanations: { hash: string; json: string }[] = [];
+  const hashOf = plans.map((p) => {
+    const json = JSON.stringify(p.decision.candidates);
+    let hash = cache.hashes.get(json);
+    if (!hash) {
+      hash = createHash("sha256").update(json).digest("hex");
+      cache.hashes.set(json, hash);
+    }
+    if (!cache.stored.has(hash)) {
+      cache.stored.add(hash);
+      newExplanations.push({ hash, json });
+    }
+    return hash;
+  });
+  const explanationsPart = newExplanations.length
+    ? insertSql(
+        "routing_explanations",
+        { hash: "text" },
+        newExplanations.map((e) => ({ hash: e.hash })),
+        { bulky: { column: "candidates", json: newExplanations.map((e) => e.json) }, tail: "on conflict (hash) do nothing" },
+      )
+    : null;
+  const decisionsPart = insertSql(
     "routing_decisions",
     {
       id: "uuid",
@@ -465,8 +514,9 @@ async function writePlans(
       summary: "text",
       tier_rules_version: "int",
       tier_weights: "jsonb",
+      explanation_hash: "text",
     },
-    plans.map((p) => ({
+    plans.map((p, i) => ({
       id: p.decisionId,
       lead_id: p.lead.id,
       at,
@@ -479,32 +529,33 @@ async function writePlans(
       summary: p.decision.summary,
       tier_rules_version: world.tierRulesVersion,
       tier_weights: world.tierWeights,
+      explanation_hash: hashOf[i],
     })),
-    { bulky: { column: "candidates", values: plans.map((p) => p.decision.candidates) } },
   );
   const offered = plans.filter((p) => p.offer);
-  await insertRows(
-    tx,
-    "lead_offers",
-    {
-      id: "uuid",
-      lead_id: "uuid",
-      partner_id: "uuid",
-      decision_id: "uuid",
-      offered_at: "timestamptz",
-      accept_by: "timestamptz",
-      remind_at: "timestamptz",
-    },
-    offered.map((p) => ({
-      id: p.offer!.id,
-      lead_id: p.lead.id,
-      partner_id: p.offer!.partner.id,
-      decision_id: p.decisionId,
-      offered_at: at,
-      accept_by: p.offer!.acceptBy,
-      remind_at: p.offer!.remindAt,
-    })),
-  );
+  const offersPart = offered.length
+    ? insertSql(
+        "lead_offers",
+        {
+          id: "uuid",
+          lead_id: "uuid",
+          partner_id: "uuid",
+          decision_id: "uuid",
+          offered_at: "timestamptz",
+          accept_by: "timestamptz",
+          remind_at: "timestamptz",
+        },
+        offered.map((p) => ({
+          id: p.offer!.id,
+          lead_id: p.lead.id,
+          partner_id: p.offer!.partner.id,
+          decision_id: p.decisionId,
+          offered_at: at,
+          accept_by: p.offer!.acceptBy,
+          remind_at: p.offer!.remindAt,
+        })),
+      )
+    : null;
   const updates = plans.map((p) => ({
     id: p.lead.id,
     status: p.offer ? "offered" : "new",
@@ -512,7 +563,7 @@ async function writePlans(
     offer_id: p.offer?.id ?? null,
     reason: p.attention ?? null,
   }));
-  await tx.execute(sql`
+  const leadsPart = sql`
     update leads l
        set status = v.status,
            partner_id = v.partner_id,
@@ -525,7 +576,7 @@ async function writePlans(
            updated_at = ${at}::timestamptz
       from json_to_recordset(${JSON.stringify(updates)}::json)
            as v(id uuid, status lead_status, partner_id uuid, offer_id uuid, reason text)
-     where l.id = v.id`);
+     where l.id = v.id`;
   const events: Record<string, unknown>[] = [];
   for (const p of plans) {
     const kind = p.offer ? "routed" : p.attention?.startsWith("offered to") ? "returned" : "unroutable";
@@ -542,14 +593,12 @@ async function writePlans(
       });
     }
   }
-  await insertRows(
-    tx,
+  const eventsPart = insertSql(
     "lead_events",
     { lead_id: "uuid", partner_id: "uuid", actor_label: "text", kind: "text", note: "text", at: "timestamptz" },
     events,
   );
-  await insertRows(
-    tx,
+  const auditPart = insertSql(
     "audit_events",
     {
       at: "timestamptz",
@@ -584,93 +633,101 @@ async function writePlans(
         : { status: "new", needsAttention: true, reason: p.attention, decisionId: p.decisionId, mode: p.mode },
     })),
   );
-  const t1 = performance.now();
-  let mails = 0;
-  // Offer mails: one per recipient, with that recipient's signed links; queued
-  // in bulk and rendered at delivery.
-  if (offered.length > 0) {
-    const recipients = await offerRecipients(tx, [...new Set(offered.map((p) => p.offer!.partner.id))]);
-    const offerMails: EnqueueInput<"lead-offer">[] = [];
-    for (const p of offered) {
-      const o = p.offer!;
-      const acceptBy = formatInZone(o.acceptBy, o.partner.calendar.timeZone);
-      const ref = leadRef(p.lead.number);
-      for (const r of recipients.get(o.partner.id) ?? []) {
-        const links = offerLinks(o.id, r.userId, o.acceptBy);
-        offerMails.push({
-          to: r.address,
-          toName: r.name,
-          template: "lead-offer",
-          data: {
-            recipientName: r.name,
-            partnerName: o.partner.name,
-            leadRef: ref,
-            companyName: p.lead.companyName,
-            location: location(p.lead),
-            interest: interest(world, p.lead),
-            message: p.lead.message ?? "",
-            acceptBy,
-            acceptUrl: links.acceptUrl,
-            declineUrl: links.declineUrl,
-            leadUrl: `${appUrl()}/leads/${p.lead.id}`,
-          },
-          dedupeKey: `lead-offer:${o.id}:${r.userId}`,
-          critical: true,
-          partnerId: o.partner.id,
-          userId: r.userId,
-        });
-      }
+  // Offer mails: one per recipient, with that recipient's signed links;
+  // rendered at delivery.
+  const offerMails: EnqueueInput<"lead-offer">[] = [];
+  for (const p of offered) {
+    const o = p.offer!;
+    const acceptBy = formatInZone(o.acceptBy, o.partner.calendar.timeZone);
+    const ref = leadRef(p.lead.number);
+    for (const r of world.offerRecipients.get(o.partner.id) ?? []) {
+      const links = offerLinks(o.id, r.userId, o.acceptBy);
+      offerMails.push({
+        to: r.address,
+        toName: r.name,
+        template: "lead-offer",
+        data: {
+          recipientName: r.name,
+          partnerName: o.partner.name,
+          leadRef: ref,
+          companyName: p.lead.companyName,
+          location: location(p.lead),
+          interest: interest(world, p.lead),
+          message: p.lead.message ?? "",
+          acceptBy,
+          acceptUrl: links.acceptUrl,
+          declineUrl: links.declineUrl,
+          leadUrl: `${appUrl()}/leads/${p.lead.id}`,
+        },
+        dedupeKey: `lead-offer:${o.id}:${r.userId}`,
+        critical: true,
+        partnerId: o.partner.id,
+        userId: r.userId,
+      });
     }
-    mails += await enqueueMails(tx, offerMails);
   }
   // Leads left with the vendor: the channel team is told.
+  const attentionMails: EnqueueInput<"lead-attention">[] = [];
   const flagged = plans.filter((p) => p.attention);
-  if (flagged.length > 0) {
-    const to = await vendorRecipients(tx);
-    if (to.length > 0) {
-      if (opts.summaryMail && flagged.length > 1) {
-        const shown = flagged.slice(0, 25);
-        await enqueueMail(tx, {
-          to,
-          template: "lead-attention",
-          data: {
-            leadRef: `${flagged.length} leads`,
-            companyName: "bulk routing",
-            location: [...new Set(flagged.map((p) => countryName(p.lead.country)))].slice(0, 8).join(", "),
-            headline: `${flagged.length} leads stay with the vendor`,
-            message:
-              shown.map((p) => `${leadRef(p.lead.number)} ${p.lead.companyName}: ${p.attention}`).join("\n") +
-              (flagged.length > shown.length ? `\n… and ${flagged.length - shown.length} more.` : ""),
-            leadUrl: `${appUrl()}/leads/manage?attention=1`,
-          },
-          dedupeKey: `lead-attention-batch:${flagged[0]!.decisionId}`,
-        });
-        mails++;
-      } else {
-        for (const p of flagged) {
-          await enqueueMail(tx, {
-            to,
-            template: "lead-attention",
-            data: {
-              leadRef: leadRef(p.lead.number),
-              companyName: p.lead.companyName,
-              location: location(p.lead),
-              headline: p.attention!.startsWith("offered to") ? "offers ran out" : "no eligible partner",
-              message: p.decision.summary,
-              leadUrl: `${appUrl()}/leads/manage/${p.lead.id}`,
-            },
-            dedupeKey: `lead-attention:${p.decisionId}`,
-          });
-          mails++;
-        }
-      }
-    }
+  const to = world.vendorRecipients;
+  if (!opts.summaryMail && to.length > 0) {
+    for (const p of flagged) attentionMails.push(attentionMail(to, p));
   }
-  if (opts.timings) {
-    opts.timings.writeMs += t1 - t0;
-    opts.timings.mailMs += performance.now() - t1;
-    opts.timings.mails += mails;
-  }
+  const mails = [...mailParts(offerMails, "offer_mail"), ...mailParts(attentionMails, "attention_mail")];
+  const counted = mails.filter(([name]) => name.endsWith("_m")).map(([name]) => `(select count(*) from ${name})`);
+  const statement = withParts(
+    [
+      explanationsPart ? ["explanations", explanationsPart] : null,
+      ["decisions", decisionsPart],
+      offersPart ? ["offers", offersPart] : null,
+      ["lead_rows", leadsPart],
+      ["events", eventsPart],
+      ["audit", auditPart],
+      ...mails,
+    ],
+    sql.raw(`select (${counted.length ? counted.join(" + ") : "0"})::int as mails`),
+  );
+  return () => send<{ mails: number }>(tx, statement).then((r) => ({ mails: r.rows[0]?.mails ?? 0 }));
+}
+
+/** The channel team is told that a lead stays with the vendor. */
+function attentionMail(to: Recipient[], p: Plan): EnqueueInput<"lead-attention"> {
+  return {
+    to,
+    template: "lead-attention",
+    data: {
+      leadRef: leadRef(p.lead.number),
+      companyName: p.lead.companyName,
+      location: location(p.lead),
+      headline: p.attention!.startsWith("offered to") ? "offers ran out" : "no eligible partner",
+      message: p.decision.summary,
+      leadUrl: `${appUrl()}/leads/manage/${p.lead.id}`,
+    },
+    dedupeKey: `lead-attention:${p.decisionId}`,
+  };
+}
+
+/** Bulk routing tells the channel team of the leads a chunk left with the vendor in one mail. */
+function attentionSummary(world: World, flagged: Plan[]): EnqueueInput<"lead-attention"> | null {
+  const to = world.vendorRecipients;
+  if (flagged.length === 0 || to.length === 0) return null;
+  if (flagged.length === 1) return attentionMail(to, flagged[0]!);
+  const shown = flagged.slice(0, 25);
+  return {
+    to,
+    template: "lead-attention",
+    data: {
+      leadRef: `${flagged.length} leads`,
+      companyName: "bulk routing",
+      location: [...new Set(flagged.map((p) => countryName(p.lead.country)))].slice(0, 8).join(", "),
+      headline: `${flagged.length} leads stay with the vendor`,
+      message:
+        shown.map((p) => `${leadRef(p.lead.number)} ${p.lead.companyName}: ${p.attention}`).join("\n") +
+        (flagged.length > shown.length ? `\n… and ${flagged.length - shown.length} more.` : ""),
+      leadUrl: `${appUrl()}/leads/manage?attention=1`,
+    },
+    dedupeKey: `lead-attention-batch:${flagged[0]!.decisionId}`,
+  };
 }
 
 /**
@@ -747,7 +804,7 @@ export async function routeLeadInTx(
     world.partners.map((p) => p.id),
   );
   const plan = planLead(world, lead, history?.partners ?? new Set(), opts.mode, opts.seed ?? newSeed());
-  await writePlans(tx, ctx, world, [plan], { summaryMail: false });
+  await prepareWrites(tx, ctx, world, [plan], { summaryMail: false })();
   return outcomeOf(plan);
 }
 
@@ -783,7 +840,7 @@ export async function routeLeads(
   const bad = ids.filter((id) => !z.string().uuid().safeParse(id).success);
   if (bad.length > 0) throw new ValidationError({ leadIds: ["Choose leads from the list."] });
   const now = nowOf(ctx);
-  const timings: RouteTimings = { loadMs: 0, decideMs: 0, writeMs: 0, mailMs: 0, mails: 0 };
+  const timings: RouteTimings = { loadMs: 0, decideMs: 0, writeMs: 0, mails: 0 };
   const outcomes: RouteOutcome[] = [];
   if (ids.length === 0) return { offered: 0, noPartner: 0, skipped: 0, outcomes, timings };
   const tLoad = performance.now();
@@ -816,25 +873,58 @@ export async function routeLeads(
       const t1 = performance.now();
       timings.loadMs += t1 - t0;
       const found = new Set(rows.map((r) => r.id));
-      const plans: Plan[] = [];
       const chunkOutcomes = new Map<string, RouteOutcome>();
       for (const id of chunk) {
         if (!found.has(id)) chunkOutcomes.set(id, { kind: "skipped", leadId: id, reason: "no such lead, or busy" });
       }
-      for (const lead of rows) {
-        const h = history.get(lead.id);
-        const skip = skipReason(lead.status, h?.pending ?? false);
-        if (skip) {
-          chunkOutcomes.set(lead.id, { kind: "skipped", leadId: lead.id, reason: skip });
-          continue;
+      // Decide and write in parts: each part's statement is sent before the
+      // next part is decided, so the database writes while Node decides.
+      // A transaction is one connection: each part is sent when the one
+      // before it has run (the pg client takes one query at a time).
+      const writes: Promise<{ mails: number }>[] = [];
+      const after = (write: () => Promise<{ mails: number }>) => {
+        const previous = writes.at(-1);
+        writes.push(previous ? previous.then(() => write()) : write());
+      };
+      const flagged: Plan[] = [];
+      let plans: Plan[] = [];
+      const flush = async () => {
+        if (plans.length === 0) return;
+        after(prepareWrites(tx, ctx, world, plans, { summaryMail: true }));
+        plans = [];
+        await yieldToIo();
+      };
+      let failure: { error: unknown } | null = null;
+      try {
+        for (const lead of rows) {
+          const h = history.get(lead.id);
+          const skip = skipReason(lead.status, h?.pending ?? false);
+          if (skip) {
+            chunkOutcomes.set(lead.id, { kind: "skipped", leadId: lead.id, reason: skip });
+            continue;
+          }
+          const seed = opts.seed ? `${opts.seed}:${lead.id}` : newSeed();
+          const plan = planLead(world, lead, h?.partners ?? new Set(), "bulk", seed);
+          plans.push(plan);
+          if (plan.attention) flagged.push(plan);
+          chunkOutcomes.set(lead.id, outcomeOf(plan));
+          if (plans.length >= WRITE_PART) await flush();
         }
-        const seed = opts.seed ? `${opts.seed}:${lead.id}` : newSeed();
-        const plan = planLead(world, lead, h?.partners ?? new Set(), "bulk", seed);
-        plans.push(plan);
-        chunkOutcomes.set(lead.id, outcomeOf(plan));
+        await flush();
+        const summary = attentionSummary(world, flagged);
+        if (summary) after(() => enqueueMails(tx, [summary]).then((mails) => ({ mails })));
+      } catch (error) {
+        failure = { error };
       }
-      timings.decideMs += performance.now() - t1;
-      await writePlans(tx, ctx, world, plans, { summaryMail: true, timings });
+      // Every part sent is awaited before the transaction ends (the first failure is the one reported).
+      const t2 = performance.now();
+      timings.decideMs += t2 - t1;
+      const settled = await Promise.allSettled(writes);
+      timings.writeMs += performance.now() - t2;
+      if (failure) throw failure.error;
+      const failed = settled.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
+      for (const r of settled) if (r.status === "fulfilled") timings.mails += r.value.mails;
       for (const id of chunk) outcomes.push(chunkOutcomes.get(id)!);
     });
   }
@@ -992,7 +1082,7 @@ export async function manualRoute(
       auditAction: mode === "override" ? "lead.overridden" : "lead.routed_manually",
       recalled: recalled ?? undefined,
     };
-    await writePlans(tx, ctx, world, [plan], { summaryMail: false });
+    await prepareWrites(tx, ctx, world, [plan], { summaryMail: false })();
     return { leadId: lead.id, partnerId: partner.id, offerId: plan.offer!.id, decisionId: plan.decisionId, mode };
   });
 }

@@ -19,6 +19,7 @@ import {
   partners,
   products,
   routingDecisions,
+  routingExplanations,
   users,
   type Lead,
   type RoutingCandidateJson,
@@ -114,8 +115,14 @@ export async function vendorLeadDetail(ctx: Ctx, leadId: string) {
       .where(eq(leadOffers.leadId, leadId))
       .orderBy(asc(leadOffers.offeredAt), asc(leadOffers.createdAt)),
     ctx.db
-      .select({ decision: routingDecisions, decidedByName: deciderUser.name, chosenName: chosen.name })
+      .select({
+        decision: routingDecisions,
+        candidates: routingExplanations.candidates,
+        decidedByName: deciderUser.name,
+        chosenName: chosen.name,
+      })
       .from(routingDecisions)
+      .innerJoin(routingExplanations, eq(routingExplanations.hash, routingDecisions.explanationHash))
       .leftJoin(deciderUser, eq(deciderUser.id, routingDecisions.decidedBy))
       .leftJoin(chosen, eq(chosen.id, routingDecisions.chosenPartnerId))
       .where(eq(routingDecisions.leadId, leadId))
@@ -197,8 +204,8 @@ export async function vendorLeadDetail(ctx: Ctx, leadId: string) {
 
   // Decisions store candidates by partner id: their names are looked up here (older decisions stored the name then).
   const unnamed = new Set<string>();
-  for (const { decision: d } of decisionRows) {
-    for (const c of d.candidates ?? []) if (!c.name) unnamed.add(c.partnerId);
+  for (const { candidates } of decisionRows) {
+    for (const c of candidates ?? []) if (!c.name) unnamed.add(c.partnerId);
   }
   const names = new Map(
     unnamed.size > 0
@@ -210,7 +217,7 @@ export async function vendorLeadDetail(ctx: Ctx, leadId: string) {
         ).map((r) => [r.id, r.name])
       : [],
   );
-  const decisions = decisionRows.map(({ decision: d, decidedByName, chosenName }) => ({
+  const decisions = decisionRows.map(({ decision: d, candidates, decidedByName, chosenName }) => ({
     id: d.id,
     at: d.at,
     mode: d.mode,
@@ -226,7 +233,7 @@ export async function vendorLeadDetail(ctx: Ctx, leadId: string) {
     excludedCounts: Object.entries(d.excludedCounts ?? {})
       .map(([reason, n]) => ({ reason, count: n }))
       .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
-    candidates: sortCandidates(d.candidates ?? [], d.chosenPartnerId, names),
+    candidates: sortCandidates(candidates ?? [], d.chosenPartnerId, names),
   }));
 
   const hasPending = currentOffer?.pending ?? false;

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "~db/client";
 import { mailMessages, mailOptOuts, mailRecipients } from "~db/schema";
 import { env } from "~/utils/env.server";
-import { insertRows } from "~/utils/sql.server";
+import { insertSql, send, withParts } from "~/utils/sql.server";
 import { renderMail } from "./render.server";
 import { templates, type TemplateData, type TemplateName } from "./templates";
 import type { Recipient } from "./transports.server";
@@ -72,7 +72,7 @@ export async function enqueueMail<K extends TemplateName>(tx: Db, input: Enqueue
 }
 
 /**
- * Queues many notifications in the caller's transaction with three statements
+ * Queues many notifications in the caller's transaction with one statement
  * whatever their number (bulk lead routing queues thousands). Each is stored
  * with its template data and subject and rendered at its first delivery
  * (renderedMessage), which is where rendering's cost belongs: rendering one
@@ -82,64 +82,86 @@ export async function enqueueMail<K extends TemplateName>(tx: Db, input: Enqueue
  */
 export async function enqueueMails<K extends TemplateName>(tx: Db, inputs: EnqueueInput<K>[]): Promise<number> {
   if (inputs.length === 0) return 0;
-  const optable = inputs.filter((i) => i.userId && !templates[i.template].security);
-  const optedOut = new Set<string>();
-  if (optable.length > 0) {
-    const rows = await tx
-      .select({ userId: mailOptOuts.userId, template: mailOptOuts.template })
-      .from(mailOptOuts)
-      .where(inArray(mailOptOuts.userId, [...new Set(optable.map((i) => i.userId!))]));
-    for (const r of rows) optedOut.add(`${r.userId} ${r.template}`);
-  }
-  const wanted = inputs.filter((i) => !(i.userId && optedOut.has(`${i.userId} ${i.template}`)));
+  const result = await send<{ queued: number }>(
+    tx,
+    withParts(mailParts(inputs, "mail"), sql`select count(*)::int as queued from mail_m`),
+  );
+  return result.rows[0]?.queued ?? 0;
+}
+
+/**
+ * enqueueMails as two parts of a larger data-modifying statement (withParts):
+ * `<prefix>_m` inserts the messages (returning id, dedupe_key) and
+ * `<prefix>_r` their recipients. Opt-outs are read by the statement itself,
+ * so a caller can queue mails without waiting for a read.
+ */
+export function mailParts<K extends TemplateName>(
+  inputs: EnqueueInput<K>[],
+  prefix: string,
+): Array<[string, SQL]> {
+  if (inputs.length === 0) return [];
   const e = env();
-  const recipientsByKey = new Map<string, Recipient[]>();
-  const rows = wanted.map((i) => {
-    const recipients: Recipient[] = typeof i.to === "string" ? [{ address: i.to, name: i.toName ?? null }] : i.to;
-    if (recipients.length === 0) throw new Error("enqueueMails: no recipients");
-    recipientsByKey.set(i.dedupeKey, recipients);
-    return {
+  const seen = new Set<string>();
+  const recipients: { dedupe_key: string; address: string; name: string | null }[] = [];
+  const rows: Record<string, unknown>[] = [];
+  for (const i of inputs) {
+    if (seen.has(i.dedupeKey)) continue; // the first one with a key is the one queued
+    seen.add(i.dedupeKey);
+    const to: Recipient[] = typeof i.to === "string" ? [{ address: i.to, name: i.toName ?? null }] : i.to;
+    if (to.length === 0) throw new Error("enqueueMails: no recipients");
+    for (const r of to) recipients.push({ dedupe_key: i.dedupeKey, address: r.address, name: r.name });
+    rows.push({
       message_id: `<${randomUUID()}@${e.MAIL_DOMAIN}>`,
       dedupe_key: i.dedupeKey,
       template: i.template,
-      to_address: recipients[0]!.address,
-      to_name: recipients[0]!.name,
+      to_address: to[0]!.address,
+      to_name: to[0]!.name,
       from_address: e.MAIL_FROM,
       subject: templates[i.template].subject(i.data),
       data: i.data,
       critical: i.critical ?? false,
       partner_id: i.partnerId ?? null,
       user_id: i.userId ?? null,
-    };
-  });
-  const inserted = await insertRows<{ id: string; dedupe_key: string }>(
-    tx,
-    "mail_messages",
-    {
-      message_id: "text",
-      dedupe_key: "text",
-      template: "text",
-      to_address: "text",
-      to_name: "text",
-      from_address: "text",
-      subject: "text",
-      data: "jsonb",
-      critical: "boolean",
-      partner_id: "uuid",
-      user_id: "uuid",
-    },
-    rows,
-    { tail: "on conflict (dedupe_key) do nothing returning id, dedupe_key" },
-  );
-  await insertRows(
-    tx,
-    "mail_recipients",
-    { mail_id: "uuid", address: "text", name: "text" },
-    inserted.flatMap((m) =>
-      recipientsByKey.get(m.dedupe_key)!.map((r) => ({ mail_id: m.id, address: r.address, name: r.name })),
-    ),
-  );
-  return inserted.length;
+      optable: !!i.userId && !templates[i.template].security,
+    });
+  }
+  const m = `${prefix}_m`;
+  return [
+    [
+      m,
+      insertSql(
+        "mail_messages",
+        {
+          message_id: "text",
+          dedupe_key: "text",
+          template: "text",
+          to_address: "text",
+          to_name: "text",
+          from_address: "text",
+          subject: "text",
+          data: "jsonb",
+          critical: "boolean",
+          partner_id: "uuid",
+          user_id: "uuid",
+        },
+        rows,
+        {
+          extra: { optable: "boolean" },
+          where:
+            "not (v.optable and exists (select 1 from mail_opt_outs o where o.user_id = v.user_id and o.template = v.template))",
+          tail: "on conflict (dedupe_key) do nothing returning id, dedupe_key",
+        },
+      ),
+    ],
+    [
+      `${prefix}_r`,
+      sql`insert into mail_recipients (mail_id, address, name)
+          select m.id, r.address, r.name
+            from ${sql.raw(m)} m
+            join json_to_recordset(${JSON.stringify(recipients)}::json) as r(dedupe_key text, address text, name text)
+              using (dedupe_key)`,
+    ],
+  ];
 }
 
 /** Which of these dedupe keys are already in the outbox (a job skips rendering mails it queued before). */

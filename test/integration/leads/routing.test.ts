@@ -21,7 +21,6 @@ import {
   mailMessages,
   partnerLeadSettings,
   products,
-  routingDecisions,
   routingRules,
   type Lead,
   type Partner,
@@ -52,6 +51,7 @@ import {
   type TestUser,
 } from "../../support/factories";
 import { createTestLead, offerDirect } from "../../support/lead-factories";
+import { routingDecisionsOf } from "~/modules/leads/decisions.server";
 import { certify, createCourse, DAY } from "../training/certification-fixtures";
 
 const db = setupTestDb();
@@ -87,7 +87,7 @@ async function leadRow(id: string): Promise<Lead> {
   return row!;
 }
 async function decisionsOf(leadId: string) {
-  return db().select().from(routingDecisions).where(eq(routingDecisions.leadId, leadId)).orderBy(routingDecisions.at);
+  return routingDecisionsOf(db(), leadId);
 }
 async function audits(action: string, subjectId: string) {
   return db()
@@ -357,15 +357,7 @@ describe("capacity", () => {
       a.partner.id,
       a.partner.id,
     ]);
-    const decisions = await db()
-      .select()
-      .from(routingDecisions)
-      .where(
-        inArray(
-          routingDecisions.leadId,
-          list.map((l) => l.id),
-        ),
-      );
+    const decisions = (await Promise.all(list.map((l) => routingDecisionsOf(db(), l.id)))).flat();
     expect(decisions).toHaveLength(8);
     expect(decisions.every((d) => d.mode === "bulk")).toBe(true);
     for (const d of decisions.filter((x) => x.chosenPartnerId)) expect(replayDecision(d)).toBe(d.chosenPartnerId);

@@ -6,14 +6,14 @@
  * decision stores the tier weights it used and their rules version, and
  * replays from its record to the same partner.
  */
-import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { routingDecisions, type Partner } from "~db/schema";
+import type { Partner } from "~db/schema";
 import { routeLead, routeLeads } from "~/modules/leads/route.server";
 import { partsByName, replayDecision } from "~/modules/leads/routing";
 import { routingOptions, vendorLeadDetail } from "~/modules/leads/vendor-detail.server";
 import { createPartner, createUser, ctxFor, setupTestDb, unique, type TestUser } from "../../support/factories";
 import { createTestLead } from "../../support/lead-factories";
+import { routingDecisionsOf } from "~/modules/leads/decisions.server";
 import { insertRules, testRules } from "../tiers/tier-fixtures";
 
 const db = setupTestDb();
@@ -49,7 +49,7 @@ async function partnerIn(tier: "gold" | "silver") {
 }
 
 async function decisionOf(leadId: string) {
-  const [d] = await db().select().from(routingDecisions).where(eq(routingDecisions.leadId, leadId));
+  const [d] = await routingDecisionsOf(db(), leadId);
   return d!;
 }
 

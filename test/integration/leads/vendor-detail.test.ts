@@ -7,7 +7,8 @@
  */
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { leadNotes, leadOffers, leads, partnerLeadSettings, routingDecisions } from "~db/schema";
+import { leadNotes, leadOffers, leads, partnerLeadSettings, routingDecisions, routingExplanations } from "~db/schema";
+import { routingDecisionsOf } from "~/modules/leads/decisions.server";
 import { routeLead } from "~/modules/leads/route.server";
 import { exclusionWords } from "~/modules/leads/routing";
 import { addVendorNote, vendorLeadDetail } from "~/modules/leads/vendor-detail.server";
@@ -72,6 +73,12 @@ describe("vendorLeadDetail", () => {
       },
     ];
     await db()
+      .insert(routingExplanations)
+      .values([
+        { hash: "test-none", candidates: [] },
+        { hash: "test-two", candidates },
+      ]);
+    await db()
       .insert(routingDecisions)
       .values([
         {
@@ -80,7 +87,7 @@ describe("vendorLeadDetail", () => {
           mode: "auto",
           seed: "older-seed",
           rulesVersion: 1,
-          candidates: [],
+          explanationHash: "test-none",
           excludedCounts: { territory: 3 },
           summary: "No eligible partner: nobody serves IS.",
         },
@@ -92,7 +99,7 @@ describe("vendorLeadDetail", () => {
           seed: "5eed",
           rulesVersion: 1,
           chosenPartnerId: p.Alpha!.id,
-          candidates,
+          explanationHash: "test-two",
           excludedCounts: { paused: 1, territory: 2 },
           summary: "Manual: offered to Alpha by a channel manager: key account.",
         },
@@ -129,7 +136,7 @@ describe("vendorLeadDetail", () => {
     const lead = await createTestLead(db(), { country: COUNTRY });
     const outcome = await routeLead(ctx(), lead.id);
     expect(outcome.kind).toBe("offered");
-    const [stored] = await db().select().from(routingDecisions).where(eq(routingDecisions.leadId, lead.id));
+    const [stored] = await routingDecisionsOf(db(), lead.id);
     const view = await vendorLeadDetail(ctx(), lead.id);
     const shown = view.decisions[0]!;
     expect(shown.seed).toBe(stored!.seed);

@@ -70,9 +70,12 @@ function workerEnv(): NodeJS.ProcessEnv {
 
 async function startWorker(): Promise<Worker> {
   let out = "";
-  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["server/worker.ts"], {
+  // As `npm run worker` runs it: node with tsx's loader, one process. (The tsx
+  // command relays a SIGTERM to its child and, when the child is slow to
+  // confirm on a loaded machine, kills it and exits 143: seen in CI.)
+  const child = spawn(process.execPath, ["--import", "tsx", "server/worker.ts"], {
     cwd: ROOT,
-    detached: true, // its own process group, so that the kill reaches tsx's node child too
+    detached: true, // its own process group
     stdio: ["ignore", "pipe", "pipe"],
     env: workerEnv(),
   });
