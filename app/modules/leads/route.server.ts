@@ -52,7 +52,8 @@ import { formatInZone, offerDeadlines, partnerTimeZone, type WorkCalendar } from
 import { recordLeadEvent } from "./events.server";
 import { offerLinks, offerRecipients, type OfferRecipient } from "./offer-links.server";
 import {
-  decide,
+  chooseFrom,
+  evaluateCandidates,
   excludedCandidate,
   exclusionLabels,
   exclusions,
@@ -60,7 +61,9 @@ import {
   SCORE_PARTS,
   scorePartner,
   servingAreas,
+  type Evaluation,
   type ExclusionCode,
+  type LeadFacts,
   type PartnerFacts,
   type RoutingDecisionResult,
   type Tier,
@@ -85,7 +88,7 @@ const lockRouting = (tx: Db) => tx.execute(sql`select pg_advisory_xact_lock(${RO
 const KNOWN_STATUSES = ["approved", "active", "suspended"] as const;
 /** Stats used for scoring cover the last year. */
 const STATS_WINDOW_MS = 365 * 86_400_000;
-export const BULK_CHUNK = 1000;
+export const BULK_CHUNK = 5000;
 /** Leads per write statement within a bulk chunk (see routeLeads). */
 const WRITE_PART = 250;
 /** Lets the pg client send what is queued and read what has arrived. */
@@ -335,7 +338,7 @@ interface Plan {
   seed: string;
   decision: Pick<RoutingDecisionResult, "candidates" | "excludedCounts" | "summary">;
   /** Set when the lead is offered. */
-  offer?: { id: string; partner: RoutingPartner; acceptBy: Date; remindAt: Date };
+  offer?: { id: string; partner: RoutingPartner; acceptBy: Date; remindAt: Date; acceptByText?: string };
   /** Set when the lead stays with (or returns to) the vendor. */
   attention?: string;
   /** Extra vendor-only event note (manual routing's reason). */
@@ -360,16 +363,55 @@ function candidatesFor(world: World, areas: ReadonlySet<string>): RoutingPartner
 }
 
 /** Within a bulk run every offer starts at the same moment: one SLA computation per partner and world. */
-const deadlineCache = new WeakMap<World, Map<string, { acceptBy: Date; remindAt: Date }>>();
+const deadlineCache = new WeakMap<World, Map<string, { acceptBy: Date; remindAt: Date; acceptByText: string }>>();
 function deadlinesFor(world: World, p: RoutingPartner) {
   let perWorld = deadlineCache.get(world);
   if (!perWorld) deadlineCache.set(world, (perWorld = new Map()));
   let d = perWorld.get(p.id);
   if (!d) {
-    d = offerDeadlines(world.now, world.rules.slaBusinessDays, p.calendar);
+    const { acceptBy, remindAt } = offerDeadlines(world.now, world.rules.slaBusinessDays, p.calendar);
+    d = { acceptBy, remindAt, acceptByText: formatInZone(acceptBy, p.calendar.timeZone) };
     perWorld.set(p.id, d);
   }
   return d;
+}
+
+/**
+ * A lead's evaluation is a function of its area, its product interest, the
+ * partners it was offered before and the partners' facts, of which only the
+ * open-lead counts change while a world is in use: they decide the capacity
+ * exclusion (and its figures). Leads with no earlier offer reuse the
+ * evaluation of the last lead with the same area and interest while no
+ * partner of that territory has crossed its capacity since (nor a full
+ * one's count changed): the same candidates, the same explanation, only the
+ * seeded draw is their own.
+ */
+interface Memo {
+  evaluation: Evaluation;
+  inside: RoutingPartner[];
+  /** Per inside partner: its open leads when it was full, -1 when it had room. */
+  full: number[];
+}
+const memos = new WeakMap<World, Map<string, Memo>>();
+const fullness = (inside: RoutingPartner[]) => inside.map((p) => (p.openLeads >= p.capacity ? p.openLeads : -1));
+
+function evaluationFor(world: World, facts: LeadFacts): Evaluation {
+  const key =
+    facts.previouslyOffered.size === 0 ? `${facts.country}|${facts.region ?? ""}|${facts.productId ?? ""}` : null;
+  let perWorld = memos.get(world);
+  if (!perWorld) memos.set(world, (perWorld = new Map()));
+  const memo = key ? perWorld.get(key) : undefined;
+  if (memo && memo.inside.every((p, i) => (p.openLeads >= p.capacity ? p.openLeads : -1) === memo.full[i])) {
+    return memo.evaluation;
+  }
+  const areas = servingAreas(facts, world.rules);
+  const inside = candidatesFor(world, areas);
+  const evaluation = evaluateCandidates(facts, inside, world.rules, world.tierWeights, {
+    areas,
+    outsideTerritory: world.total - inside.length,
+  });
+  if (key) perWorld.set(key, { evaluation, inside, full: fullness(inside) });
+  return evaluation;
 }
 
 /** The engine's plan for one routable lead (mutates the chosen partner's open-lead count). */
@@ -395,12 +437,12 @@ function planLead(world: World, lead: LeadRow, offered: ReadonlySet<string>, mod
     productId: lead.productId,
     previouslyOffered: offered,
   };
-  const areas = servingAreas(facts, world.rules);
-  const inside = candidatesFor(world, areas);
-  const result = decide(facts, inside, world.rules, world.tierWeights, seed, {
-    areas,
-    outsideTerritory: world.total - inside.length,
-  });
+  const evaluation = evaluationFor(world, facts);
+  const result = {
+    ...chooseFrom(evaluation, seed),
+    candidates: evaluation.candidates,
+    excludedCounts: evaluation.excludedCounts,
+  };
   const base = { lead, decisionId, mode, seed, decision: result };
   if (!result.chosenPartnerId) {
     return { ...base, attention: result.summary.replace(/\.$/, ""), auditAction: "lead.unroutable" };
@@ -453,6 +495,7 @@ interface ExplanationCache {
   stored: Set<string>;
 }
 const explanationCaches = new WeakMap<World, ExplanationCache>();
+const explanationOf = new WeakMap<RoutingCandidateJson[], { json: string; hash: string }>();
 
 /**
  * Prepares the writes of a set of plans as ONE statement (a data-modifying
@@ -479,12 +522,18 @@ function prepareWrites(
   if (!cache) explanationCaches.set(world, (cache = { hashes: new Map(), stored: new Set() }));
   const newExplanations: { hash: string; json: string }[] = [];
   const hashOf = plans.map((p) => {
-    const json = JSON.stringify(p.decision.candidates);
-    let hash = cache.hashes.get(json);
-    if (!hash) {
-      hash = createHash("sha256").update(json).digest("hex");
-      cache.hashes.set(json, hash);
+    // Leads that share an evaluation share its candidates array: its json and hash are computed once.
+    let known = explanationOf.get(p.decision.candidates);
+    if (!known) {
+      const json = JSON.stringify(p.decision.candidates);
+      let hash = cache.hashes.get(json);
+      if (!hash) {
+        hash = createHash("sha256").update(json).digest("hex");
+        cache.hashes.set(json, hash);
+      }
+      explanationOf.set(p.decision.candidates, (known = { json, hash }));
     }
+    const { json, hash } = known;
     if (!cache.stored.has(hash)) {
       cache.stored.add(hash);
       newExplanations.push({ hash, json });
@@ -496,7 +545,10 @@ function prepareWrites(
         "routing_explanations",
         { hash: "text" },
         newExplanations.map((e) => ({ hash: e.hash })),
-        { bulky: { column: "candidates", json: newExplanations.map((e) => e.json) }, tail: "on conflict (hash) do nothing" },
+        {
+          bulky: { column: "candidates", json: newExplanations.map((e) => e.json) },
+          tail: "on conflict (hash) do nothing",
+        },
       )
     : null;
   const decisionsPart = insertSql(
@@ -582,7 +634,7 @@ function prepareWrites(
     const kind = p.offer ? "routed" : p.attention?.startsWith("offered to") ? "returned" : "unroutable";
     events.push({ lead_id: p.lead.id, partner_id: null, actor_label: actor.label, kind, note: p.decision.summary, at });
     if (p.offer) {
-      const acceptBy = formatInZone(p.offer.acceptBy, p.offer.partner.calendar.timeZone);
+      const acceptBy = p.offer.acceptByText ?? formatInZone(p.offer.acceptBy, p.offer.partner.calendar.timeZone);
       events.push({
         lead_id: p.lead.id,
         partner_id: p.offer.partner.id,
@@ -638,7 +690,7 @@ function prepareWrites(
   const offerMails: EnqueueInput<"lead-offer">[] = [];
   for (const p of offered) {
     const o = p.offer!;
-    const acceptBy = formatInZone(o.acceptBy, o.partner.calendar.timeZone);
+    const acceptBy = o.acceptByText ?? formatInZone(o.acceptBy, o.partner.calendar.timeZone);
     const ref = leadRef(p.lead.number);
     for (const r of world.offerRecipients.get(o.partner.id) ?? []) {
       const links = offerLinks(o.id, r.userId, o.acceptBy);

@@ -287,20 +287,33 @@ export function replayDecision(d: { candidates: RoutingCandidateJson[]; seed: st
 // ---------------------------------------------------------------------------
 // The decision.
 
+/** The candidates of a lead, before the draw: what decide() explains, shared by leads with the same facts. */
+export interface Evaluation {
+  /** Every partner inside the territory: best first, then the excluded ones by name. */
+  candidates: RoutingCandidateJson[];
+  excludedCounts: Record<string, number>;
+  /** The eligible ones with their scores. */
+  scored: { partnerId: string; score: number }[];
+  /** Names of the partners inside the territory (for the summary). */
+  names: ReadonlyMap<string, string>;
+  areas: ReadonlySet<string>;
+  outside: number;
+}
+
 /**
- * Routes one lead over the partners' facts. `partners` may hold every partner
- * or only those of the lead's territory; `outsideTerritory` adds partners
- * already known to be outside it (counted, not listed). `tierWeights`: the
- * tier part of the score per tier, from the tier rules in force.
+ * Evaluates every partner for a lead: territory, exclusions and scores.
+ * `partners` may hold every partner or only those of the lead's territory;
+ * `outsideTerritory` adds partners already known to be outside it (counted,
+ * not listed). `tierWeights`: the tier part of the score per tier, from the
+ * tier rules in force.
  */
-export function decide(
+export function evaluateCandidates(
   lead: LeadFacts,
   partners: readonly PartnerFacts[],
   rules: RoutingRules,
   tierWeights: TierWeights,
-  seed: string,
   opts: { outsideTerritory?: number; areas?: ReadonlySet<string>; requirements?: Requirements } = {},
-): RoutingDecisionResult {
+): Evaluation {
   const areas = opts.areas ?? servingAreas(lead, rules);
   const req = opts.requirements ?? requirementsFor(lead, rules);
   const counts: Record<string, number> = {};
@@ -333,23 +346,49 @@ export function decide(
       cmp(names.get(a.partnerId)!, names.get(b.partnerId)!) ||
       cmp(a.partnerId, b.partnerId),
   );
-  const chosen = pickWinner(scored, seed);
-  const excludedInside = candidates.length - scored.length;
+  return { candidates, excludedCounts: counts, scored, names, areas, outside };
+}
+
+/** The seeded draw over an evaluation: the chosen partner and the decision's one-sentence summary. */
+export function chooseFrom(e: Evaluation, seed: string): { chosenPartnerId: string | null; summary: string } {
+  const chosen = pickWinner(e.scored, seed);
+  const excludedInside = e.candidates.length - e.scored.length;
   let summary: string;
   if (chosen) {
-    const score = scored.find((s) => s.partnerId === chosen)!.score;
-    const tied = scored.filter((s) => Math.abs(s.score - score) <= TIE_EPSILON).length;
+    const score = e.scored.find((s) => s.partnerId === chosen)!.score;
+    const tied = e.scored.filter((s) => Math.abs(s.score - score) <= TIE_EPSILON).length;
     summary =
-      `Offered to ${names.get(chosen)}: highest score ${score.toFixed(2)} of ${scored.length} eligible` +
+      `Offered to ${e.names.get(chosen)}: highest score ${score.toFixed(2)} of ${e.scored.length} eligible` +
       (tied > 1 ? ` (drawn among ${tied} tied)` : "") +
-      `; ${excludedInside} excluded in the territory, ${outside} outside it.`;
+      `; ${excludedInside} excluded in the territory, ${e.outside} outside it.`;
   } else {
     summary =
-      candidates.length === 0
-        ? `No eligible partner: no partner serves ${[...areas].sort().join(", ")}.`
-        : `No eligible partner: all ${candidates.length} in the territory excluded (${describeCounts(counts)}).`;
+      e.candidates.length === 0
+        ? `No eligible partner: no partner serves ${[...e.areas].sort().join(", ")}.`
+        : `No eligible partner: all ${e.candidates.length} in the territory excluded (${describeCounts(e.excludedCounts)}).`;
   }
-  return { chosenPartnerId: chosen, candidates, excludedCounts: counts, eligibleCount: scored.length, summary };
+  return { chosenPartnerId: chosen, summary };
+}
+
+/**
+ * Routes one lead over the partners' facts: evaluateCandidates, then the
+ * seeded draw (chooseFrom).
+ */
+export function decide(
+  lead: LeadFacts,
+  partners: readonly PartnerFacts[],
+  rules: RoutingRules,
+  tierWeights: TierWeights,
+  seed: string,
+  opts: { outsideTerritory?: number; areas?: ReadonlySet<string>; requirements?: Requirements } = {},
+): RoutingDecisionResult {
+  const e = evaluateCandidates(lead, partners, rules, tierWeights, opts);
+  return {
+    ...chooseFrom(e, seed),
+    candidates: e.candidates,
+    excludedCounts: e.excludedCounts,
+    eligibleCount: e.scored.length,
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   leadOffers,
   leads,
   mailMessages,
+  routingExplanations,
   partnerLeadSettings,
   products,
   routingRules,
@@ -361,6 +362,39 @@ describe("capacity", () => {
     expect(decisions).toHaveLength(8);
     expect(decisions.every((d) => d.mode === "bulk")).toBe(true);
     for (const d of decisions.filter((x) => x.chosenPartnerId)) expect(replayDecision(d)).toBe(d.chosenPartnerId);
+    // Each decision explains the state it was made in: leads with the same
+    // facts share one stored explanation until a partner fills up.
+    const capacityOf = (d: (typeof decisions)[number], partnerId: string) =>
+      d.candidates.find((c) => c.partnerId === partnerId)?.capacity ?? null;
+    expect(decisions.map((d) => [capacityOf(d, a.partner.id), capacityOf(d, b.partner.id)])).toEqual([
+      [null, null],
+      [null, null],
+      [[2, 2], null],
+      [[2, 2], null],
+      [[2, 2], null],
+      [
+        [2, 2],
+        [3, 3],
+      ],
+      [
+        [2, 2],
+        [3, 3],
+      ],
+      [
+        [2, 2],
+        [3, 3],
+      ],
+    ]);
+    const hashes = decisions.map((d) => d.explanationHash);
+    expect(new Set(hashes).size).toBe(3);
+    expect(hashes[1]).toBe(hashes[0]);
+    expect(hashes[2]).not.toBe(hashes[1]);
+    expect(hashes[7]).toBe(hashes[5]);
+    const [stored] = await db()
+      .select({ n: sql<number>`count(*)::int` })
+      .from(routingExplanations)
+      .where(inArray(routingExplanations.hash, hashes));
+    expect(stored!.n).toBe(3);
     const summaries = await db()
       .select()
       .from(mailMessages)
