@@ -631,8 +631,20 @@ function prepareWrites(
      where l.id = v.id`;
   const events: Record<string, unknown>[] = [];
   for (const p of plans) {
-    const kind = p.offer ? "routed" : p.attention?.startsWith("offered to") ? "returned" : "unroutable";
-    events.push({ lead_id: p.lead.id, partner_id: null, actor_label: actor.label, kind, note: p.decision.summary, at });
+    // The engine's offers are explained by their decision (shown with the
+    // lead): the timeline has the offer. A channel manager's routing keeps
+    // its own entry, with their reason.
+    if (!p.offer || p.mode === "manual" || p.mode === "override") {
+      const kind = p.offer ? "routed" : p.attention?.startsWith("offered to") ? "returned" : "unroutable";
+      events.push({
+        lead_id: p.lead.id,
+        partner_id: null,
+        actor_label: actor.label,
+        kind,
+        note: p.decision.summary,
+        at,
+      });
+    }
     if (p.offer) {
       const acceptBy = p.offer.acceptByText ?? formatInZone(p.offer.acceptBy, p.offer.partner.calendar.timeZone);
       events.push({
