@@ -20,10 +20,12 @@
  * an area with the same interest) are stored once (routing_explanations).
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import pg from "pg";
 import { reasonFormSchema, routeToFormSchema } from "./vendor-schemas";
-import { and, arrayOverlaps, count, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, arrayOverlaps, count, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "~db/client";
+import { schema, type Db } from "~db/client";
 import {
   certifications,
   leadOffers,
@@ -88,7 +90,7 @@ const lockRouting = (tx: Db) => tx.execute(sql`select pg_advisory_xact_lock(${RO
 const KNOWN_STATUSES = ["approved", "active", "suspended"] as const;
 /** Stats used for scoring cover the last year. */
 const STATS_WINDOW_MS = 365 * 86_400_000;
-export const BULK_CHUNK = 5000;
+export const BULK_CHUNK = 2500;
 /** Leads per write statement within a bulk chunk (see routeLeads). */
 const WRITE_PART = 250;
 /** Lets the pg client send what is queued and read what has arrived. */
@@ -492,7 +494,8 @@ export interface RouteTimings {
 /** The json text of each distinct candidate list → its hash, and the hashes already stored by this call. */
 interface ExplanationCache {
   hashes: Map<string, string>;
-  stored: Set<string>;
+  /** Hashes this world's writes stored or are storing: settled when the row is there for others to see. */
+  stored: Map<string, Promise<unknown>>;
 }
 const explanationCaches = new WeakMap<World, ExplanationCache>();
 const explanationOf = new WeakMap<RoutingCandidateJson[], { json: string; hash: string }>();
@@ -502,15 +505,18 @@ const explanationOf = new WeakMap<RoutingCandidateJson[], { json: string; hash: 
  * WITH: explanations, decisions, offers, the leads, events, audit rows and
  * the mails) and returns the function that runs it in the caller's
  * transaction: bulk routing prepares the next set while the database writes
- * this one. With `summaryMail`, leads left with the
- * vendor are told by the caller (attentionSummary) instead of one mail per lead.
+ * this one. With `summaryMail`, leads left with the vendor are told by the
+ * caller (attentionSummary) instead of one mail per lead. With
+ * `explanationsVia` (bulk routing's concurrent chunks), new explanations are
+ * committed at once through it, outside the transaction, and the statement
+ * waits for the ones it refers to (another chunk may be storing them).
  */
 function prepareWrites(
   tx: Db,
   ctx: Ctx,
   world: World,
   plans: Plan[],
-  opts: { summaryMail: boolean },
+  opts: { summaryMail: boolean; explanationsVia?: (statement: SQL) => Promise<unknown> },
 ): () => Promise<{ mails: number }> {
   if (plans.length === 0) return () => Promise.resolve({ mails: 0 });
   const now = world.now;
@@ -519,8 +525,9 @@ function prepareWrites(
   // Explanations: one row per distinct candidate list (consecutive leads of
   // an area share theirs), keyed by the sha256 of its json text.
   let cache = explanationCaches.get(world);
-  if (!cache) explanationCaches.set(world, (cache = { hashes: new Map(), stored: new Set() }));
+  if (!cache) explanationCaches.set(world, (cache = { hashes: new Map(), stored: new Map() }));
   const newExplanations: { hash: string; json: string }[] = [];
+  const referenced = new Set<string>();
   const hashOf = plans.map((p) => {
     // Leads that share an evaluation share its candidates array: its json and hash are computed once.
     let known = explanationOf.get(p.decision.candidates);
@@ -534,13 +541,11 @@ function prepareWrites(
       explanationOf.set(p.decision.candidates, (known = { json, hash }));
     }
     const { json, hash } = known;
-    if (!cache.stored.has(hash)) {
-      cache.stored.add(hash);
-      newExplanations.push({ hash, json });
-    }
+    if (!cache.stored.has(hash)) newExplanations.push({ hash, json });
+    referenced.add(hash);
     return hash;
   });
-  const explanationsPart = newExplanations.length
+  let explanationsPart = newExplanations.length
     ? insertSql(
         "routing_explanations",
         { hash: "text" },
@@ -551,6 +556,15 @@ function prepareWrites(
         },
       )
     : null;
+  let stored: Promise<unknown> = Promise.resolve();
+  if (explanationsPart && opts.explanationsVia) {
+    // Committed now, on its own: content-addressed rows that any chunk may refer to.
+    stored = opts.explanationsVia(explanationsPart);
+    stored.catch(() => {}); // awaited by the statement below; not an unhandled rejection meanwhile
+    explanationsPart = null;
+  }
+  for (const e of newExplanations) cache.stored.set(e.hash, stored);
+  const waitFor = opts.explanationsVia ? [...referenced].map((h) => cache.stored.get(h)!) : [];
   const decisionsPart = insertSql(
     "routing_decisions",
     {
@@ -751,7 +765,8 @@ function prepareWrites(
     ],
     sql.raw(`select (${counted.length ? counted.join(" + ") : "0"})::int as mails`),
   );
-  return () => send<{ mails: number }>(tx, statement).then((r) => ({ mails: r.rows[0]?.mails ?? 0 }));
+  const run = () => send<{ mails: number }>(tx, statement).then((r) => ({ mails: r.rows[0]?.mails ?? 0 }));
+  return waitFor.length ? () => Promise.all(waitFor).then(run) : run;
 }
 
 /** The channel team is told that a lead stays with the vendor. */
@@ -792,30 +807,6 @@ function attentionSummary(world: World, flagged: Plan[]): EnqueueInput<"lead-att
     },
     dedupeKey: `lead-attention-batch:${flagged[0]!.decisionId}`,
   };
-}
-
-/**
- * Explanations are a few kB of json per decision: lz4 compresses them several
- * times faster than the default pglz. Only where the server has lz4 (a
- * session setting for this transaction; PGlite and older servers keep pglz).
- */
-const lz4Support = new WeakMap<object, Promise<boolean>>();
-async function preferLz4(tx: Db, pool: Db): Promise<void> {
-  let ok = lz4Support.get(pool);
-  if (!ok) {
-    ok = (async () => {
-      try {
-        const r = (await tx.execute(
-          sql`select 'lz4' = any(enumvals) as ok from pg_settings where name = 'default_toast_compression'`,
-        )) as unknown as { rows: { ok: boolean }[] };
-        return r.rows[0]?.ok === true;
-      } catch {
-        return false;
-      }
-    })();
-    lz4Support.set(pool, ok);
-  }
-  if (await ok) await tx.execute(sql`set local default_toast_compression = 'lz4'`);
 }
 
 function outcomeOf(p: Plan): RouteOutcome {
@@ -886,18 +877,62 @@ export async function routeLead(
 // ---------------------------------------------------------------------------
 // Bulk routing.
 
+/** The pool behind a PostgreSQL handle (null for PGlite). */
+function poolOf(db: Db): pg.Pool | null {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  return client instanceof pg.Pool ? client : null;
+}
+
+/** One two-lane bulk call at a time in this process: each holds three connections of the pool. */
+let laneTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * Three connections of the pool for a two-lane bulk call, checked out before
+ * any lock is taken (a call that held the routing lock and waited for the
+ * pool could wait forever on requests that hold connections and wait for
+ * the lock). Released when `fn` ends; a connection that saw an error is
+ * closed (with any session lock it held).
+ */
+async function withLaneClients<T>(pool: pg.Pool, fn: (lock: Db, lanes: Db[]) => Promise<T>): Promise<T> {
+  const previous = laneTurn;
+  let done!: () => void;
+  laneTurn = new Promise<void>((resolve) => (done = resolve));
+  await previous;
+  const clients: pg.PoolClient[] = [];
+  let failed = false;
+  try {
+    for (let i = 0; i < 3; i++) clients.push(await pool.connect());
+    const [lock, ...lanes] = clients.map((c) => drizzlePg(c, { schema }) as unknown as Db);
+    return await fn(lock!, lanes);
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    for (const c of clients) c.release(failed);
+    done();
+  }
+}
+
 /**
  * Routes many leads, set-based: partners' facts, certifications and stats are
- * loaded once per call, and per chunk of BULK_CHUNK leads (one transaction
- * each, under the routing lock) the open-lead counts are read, every lead is
- * decided in memory while the chosen partners' remaining capacity goes down,
- * and the chunk is written with a few multi-row statements. Leads left with
- * the vendor are told to the channel team in ONE summary mail per chunk.
+ * loaded once per call. Leads go in chunks of BULK_CHUNK, each chunk one
+ * transaction: its lead rows are locked (SKIP LOCKED), every lead is decided
+ * in memory while the chosen partners' open-lead counts go up, and the chunk
+ * is written in parts, each part's statement running while the next part is
+ * decided. Leads left with the vendor are told to the channel team in ONE
+ * summary mail per chunk.
+ *
+ * Capacity: the open-lead counts are read under the routing lock, and the
+ * lock is held until the chunks decided on those counts have committed. On
+ * PGlite each chunk takes the lock in its transaction. On PostgreSQL a round
+ * of chunks is routed under one session-level hold of the lock while two
+ * chunk transactions write at once (both cores work); Node decides one lead
+ * at a time, so the shared in-memory counts stay exact.
  */
 export async function routeLeads(
   ctx: Ctx,
   leadIds: string[],
-  opts: { mode?: "bulk"; seed?: string; chunkSize?: number } = {},
+  opts: { mode?: "bulk"; seed?: string; chunkSize?: number; lanes?: 1 | 2 } = {},
 ): Promise<{ offered: number; noPartner: number; skipped: number; outcomes: RouteOutcome[]; timings: RouteTimings }> {
   assertDistributor(ctx);
   const ids = [...new Set(leadIds)];
@@ -905,93 +940,75 @@ export async function routeLeads(
   if (bad.length > 0) throw new ValidationError({ leadIds: ["Choose leads from the list."] });
   const now = nowOf(ctx);
   const timings: RouteTimings = { loadMs: 0, decideMs: 0, writeMs: 0, mails: 0 };
-  const outcomes: RouteOutcome[] = [];
-  if (ids.length === 0) return { offered: 0, noPartner: 0, skipped: 0, outcomes, timings };
+  if (ids.length === 0) return { offered: 0, noPartner: 0, skipped: 0, outcomes: [], timings };
   const tLoad = performance.now();
-  const rulesRow = await currentRules(ctx.db);
-  let world = await loadWorld(ctx.db, now, rulesRow);
+  let world = await loadWorld(ctx.db, now, await currentRules(ctx.db));
   timings.loadMs += performance.now() - tLoad;
   const size = Math.max(1, opts.chunkSize ?? BULK_CHUNK);
-  for (let i = 0; i < ids.length; i += size) {
-    const chunk = ids.slice(i, i + size);
-    await ctx.db.transaction(async (tx) => {
-      const t0 = performance.now();
-      await lockRouting(tx);
-      await preferLz4(tx, ctx.db);
-      // The rules may have changed since the call started: the chunk uses those in force.
-      const latest = await currentRules(tx);
-      if (latest.version !== world.version) {
-        world = await loadWorld(tx, now, latest);
-      }
-      const rows = await tx
-        .select(leadColumns)
-        .from(leads)
-        .where(inArray(leads.id, chunk))
-        .orderBy(leads.number)
-        .for("update", { skipLocked: true });
-      await loadOpenLeads(tx, world);
-      const history = await loadOfferHistory(
-        tx,
-        rows.map((r) => r.id),
-      );
-      const t1 = performance.now();
-      timings.loadMs += t1 - t0;
-      const found = new Set(rows.map((r) => r.id));
-      const chunkOutcomes = new Map<string, RouteOutcome>();
-      for (const id of chunk) {
-        if (!found.has(id)) chunkOutcomes.set(id, { kind: "skipped", leadId: id, reason: "no such lead, or busy" });
-      }
-      // Decide and write in parts: each part's statement is sent before the
-      // next part is decided, so the database writes while Node decides.
-      // A transaction is one connection: each part is sent when the one
-      // before it has run (the pg client takes one query at a time).
-      const writes: Promise<{ mails: number }>[] = [];
-      const after = (write: () => Promise<{ mails: number }>) => {
-        const previous = writes.at(-1);
-        writes.push(previous ? previous.then(() => write()) : write());
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += size) chunks.push(ids.slice(i, i + size));
+  const results: RouteOutcome[][] = [];
+  const pool = poolOf(ctx.db);
+
+  /** Under the routing lock: the rules in force (the chunks use those) and exact open-lead counts. */
+  const refresh = async (db: Db) => {
+    const latest = await currentRules(db);
+    if (latest.version !== world.version) world = await loadWorld(db, now, latest);
+    await loadOpenLeads(db, world);
+  };
+
+  if (!pool || opts.lanes === 1) {
+    for (const [k, chunk] of chunks.entries()) {
+      await ctx.db.transaction(async (tx) => {
+        const t0 = performance.now();
+        await lockRouting(tx);
+        await refresh(tx);
+        timings.loadMs += performance.now() - t0;
+        results[k] = await routeChunk(tx, ctx, world, chunk, { seed: opts.seed, timings });
+      });
+    }
+  } else {
+    await withLaneClients(pool, async (lockDb, laneDbs) => {
+      // Explanations are committed through the lock's connection, one statement at a time.
+      let tail: Promise<unknown> = Promise.resolve();
+      const explanationsVia = (statement: SQL) => {
+        const p = tail.then(() => send(lockDb, statement));
+        tail = p.catch(() => {});
+        return p;
       };
-      const flagged: Plan[] = [];
-      let plans: Plan[] = [];
-      const flush = async () => {
-        if (plans.length === 0) return;
-        after(prepareWrites(tx, ctx, world, plans, { summaryMail: true }));
-        plans = [];
-        await yieldToIo();
-      };
-      let failure: { error: unknown } | null = null;
-      try {
-        for (const lead of rows) {
-          const h = history.get(lead.id);
-          const skip = skipReason(lead.status, h?.pending ?? false);
-          if (skip) {
-            chunkOutcomes.set(lead.id, { kind: "skipped", leadId: lead.id, reason: skip });
-            continue;
-          }
-          const seed = opts.seed ? `${opts.seed}:${lead.id}` : newSeed();
-          const plan = planLead(world, lead, h?.partners ?? new Set(), "bulk", seed);
-          plans.push(plan);
-          if (plan.attention) flagged.push(plan);
-          chunkOutcomes.set(lead.id, outcomeOf(plan));
-          if (plans.length >= WRITE_PART) await flush();
+      const perRound = laneDbs.length * 2;
+      for (let first = 0; first < chunks.length; first += perRound) {
+        const round = chunks.slice(first, first + perRound).map((chunk, i) => ({ k: first + i, chunk }));
+        const t0 = performance.now();
+        await lockDb.execute(sql`select pg_advisory_lock(${ROUTING_LOCK})`);
+        try {
+          await refresh(lockDb);
+          timings.loadMs += performance.now() - t0;
+          let failed = false;
+          const lane = async (laneDb: Db) => {
+            for (let next = round.shift(); next && !failed; next = round.shift()) {
+              const { k, chunk } = next;
+              try {
+                results[k] = await laneDb.transaction((tx) =>
+                  routeChunk(tx, ctx, world, chunk, { seed: opts.seed, timings, explanationsVia }),
+                );
+              } catch (err) {
+                failed = true;
+                throw err;
+              }
+            }
+          };
+          const settled = await Promise.allSettled(laneDbs.map(lane));
+          const failure = settled.find((r) => r.status === "rejected");
+          if (failure) throw failure.reason;
+        } finally {
+          await tail;
+          await lockDb.execute(sql`select pg_advisory_unlock(${ROUTING_LOCK})`);
         }
-        await flush();
-        const summary = attentionSummary(world, flagged);
-        if (summary) after(() => enqueueMails(tx, [summary]).then((mails) => ({ mails })));
-      } catch (error) {
-        failure = { error };
       }
-      // Every part sent is awaited before the transaction ends (the first failure is the one reported).
-      const t2 = performance.now();
-      timings.decideMs += t2 - t1;
-      const settled = await Promise.allSettled(writes);
-      timings.writeMs += performance.now() - t2;
-      if (failure) throw failure.error;
-      const failed = settled.find((r) => r.status === "rejected");
-      if (failed) throw failed.reason;
-      for (const r of settled) if (r.status === "fulfilled") timings.mails += r.value.mails;
-      for (const id of chunk) outcomes.push(chunkOutcomes.get(id)!);
     });
   }
+  const outcomes = results.flat();
   return {
     offered: outcomes.filter((o) => o.kind === "offered").length,
     noPartner: outcomes.filter((o) => o.kind === "no_partner").length,
@@ -999,6 +1016,90 @@ export async function routeLeads(
     outcomes,
     timings,
   };
+}
+
+/**
+ * One chunk of bulk routing in the caller's transaction (its open-lead counts
+ * read under the routing lock, which the caller holds until this commits).
+ * Returns the chunk's outcomes in its order.
+ */
+async function routeChunk(
+  tx: Db,
+  ctx: Ctx,
+  world: World,
+  chunk: string[],
+  opts: { seed?: string; timings: RouteTimings; explanationsVia?: (statement: SQL) => Promise<unknown> },
+): Promise<RouteOutcome[]> {
+  const { timings } = opts;
+  const t0 = performance.now();
+  const rows = await tx
+    .select(leadColumns)
+    .from(leads)
+    .where(inArray(leads.id, chunk))
+    .orderBy(leads.number)
+    .for("update", { skipLocked: true });
+  const history = await loadOfferHistory(
+    tx,
+    rows.map((r) => r.id),
+  );
+  const t1 = performance.now();
+  timings.loadMs += t1 - t0;
+  const found = new Set(rows.map((r) => r.id));
+  const outcomes = new Map<string, RouteOutcome>();
+  for (const id of chunk) {
+    if (!found.has(id)) outcomes.set(id, { kind: "skipped", leadId: id, reason: "no such lead, or busy" });
+  }
+  // Decide and write in parts: each part's statement is sent before the
+  // next part is decided, so the database writes while Node decides.
+  // A transaction is one connection: each part is sent when the one
+  // before it has run (the pg client takes one query at a time).
+  const writes: Promise<{ mails: number }>[] = [];
+  const after = (write: () => Promise<{ mails: number }>) => {
+    const previous = writes.at(-1);
+    const p = previous ? previous.then(() => write()) : write();
+    p.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+    writes.push(p);
+  };
+  const flagged: Plan[] = [];
+  let plans: Plan[] = [];
+  const flush = async () => {
+    if (plans.length === 0) return;
+    after(prepareWrites(tx, ctx, world, plans, { summaryMail: true, explanationsVia: opts.explanationsVia }));
+    plans = [];
+    await yieldToIo();
+  };
+  let failure: { error: unknown } | null = null;
+  try {
+    for (const lead of rows) {
+      const h = history.get(lead.id);
+      const skip = skipReason(lead.status, h?.pending ?? false);
+      if (skip) {
+        outcomes.set(lead.id, { kind: "skipped", leadId: lead.id, reason: skip });
+        continue;
+      }
+      const seed = opts.seed ? `${opts.seed}:${lead.id}` : newSeed();
+      const plan = planLead(world, lead, h?.partners ?? new Set(), "bulk", seed);
+      plans.push(plan);
+      if (plan.attention) flagged.push(plan);
+      outcomes.set(lead.id, outcomeOf(plan));
+      if (plans.length >= WRITE_PART) await flush();
+    }
+    await flush();
+    const summary = attentionSummary(world, flagged);
+    if (summary) after(() => enqueueMails(tx, [summary]).then((mails) => ({ mails })));
+  } catch (error) {
+    failure = { error };
+  }
+  // Every part sent is awaited before the transaction ends (the first failure is the one reported).
+  const t2 = performance.now();
+  timings.decideMs += t2 - t1;
+  const settled = await Promise.allSettled(writes);
+  timings.writeMs += performance.now() - t2;
+  if (failure) throw failure.error;
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  for (const r of settled) if (r.status === "fulfilled") timings.mails += r.value.mails;
+  return chunk.map((id) => outcomes.get(id)!);
 }
 
 // ---------------------------------------------------------------------------

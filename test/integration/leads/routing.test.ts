@@ -439,6 +439,33 @@ describe("capacity", () => {
     expect(outs.filter((o) => o.kind === "offered")).toHaveLength(2);
     expect(await openCount(q.partner.id)).toBe(2);
   });
+
+  it.each([1, 2] as const)(
+    "in %i lane(s), over several rounds of chunks and with per-lead routing at the same time, capacity holds",
+    async (lanes) => {
+      const region = newRegion();
+      const a = await partnerIn(region, { tier: "gold" });
+      const b = await partnerIn(region);
+      await setCapacity(a.partner, 4);
+      await setCapacity(b.partner, 5);
+      const list = [];
+      for (let i = 0; i < 21; i++) list.push(await createTestLead(db(), { country: "NL", region }));
+      const ids = list.map((l) => l.id);
+      // Chunks of 2: with two lanes, rounds of four chunks run two transactions at once.
+      const [bulk, ...singles] = await Promise.all([
+        routeLeads(ctxFor(db(), cm), ids.slice(0, 18), { chunkSize: 2, lanes }),
+        ...ids.slice(18).map((id) => routeLead(ctxFor(db(), cm), id)),
+      ]);
+      const offered = bulk!.offered + singles.filter((o) => o.kind === "offered").length;
+      expect(offered).toBe(9);
+      expect(await openCount(a.partner.id)).toBe(4);
+      expect(await openCount(b.partner.id)).toBe(5);
+      expect(bulk!.outcomes.map((o) => o.leadId)).toEqual(ids.slice(0, 18));
+      const decisions = (await Promise.all(ids.map((id) => routingDecisionsOf(db(), id)))).flat();
+      expect(decisions).toHaveLength(21);
+      for (const d of decisions) expect(d.candidates.length).toBe(2); // every explanation stored and readable
+    },
+  );
 });
 
 describe("manual actions", () => {
