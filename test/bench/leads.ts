@@ -13,7 +13,8 @@
  *  - LEADS new leads spread over the countries, a third with a product.
  *
  * Then, per run (reset in between): routes ALL leads with routeLeads (bulk,
- * explanations stored) and measures leads/s; then routes a SAMPLE one at a
+ * explanations stored; on PostgreSQL two chunk transactions at once, so the
+ * pool has 4 connections) and measures leads/s; then routes a SAMPLE one at a
  * time through routeLead (the per-lead path, own transaction each) and
  * extrapolates its rate. Prints both, their ratio, and the median over RUNS.
  * With --no-users the partners' users are deactivated first (no offer mails:
@@ -265,8 +266,9 @@ async function main() {
             `(offered ${f0(r.offered)}, no partner ${f0(r.noPartner)}, skipped ${r.skipped}; over capacity: ${c.overCapacity})`,
         );
         console.log(
-          `      load ${(t.loadMs / 1000).toFixed(1)} s, decide and prepare ${(t.decideMs / 1000).toFixed(1)} s ` +
-            `(the database writing meanwhile), then waiting for the writes ${(t.writeMs / 1000).toFixed(1)} s; ${f0(t.mails)} mails` +
+          `      summed over the chunks (two run at once on PostgreSQL): load ${(t.loadMs / 1000).toFixed(1)} s, ` +
+            `decide and prepare ${(t.decideMs / 1000).toFixed(1)} s (the database writing meanwhile), ` +
+            `then waiting for the writes ${(t.writeMs / 1000).toFixed(1)} s; ${f0(t.mails)} mails` +
             `; decisions and explanations ${c.decisionsSize}: ${f0(c.explanations)} distinct candidate lists ` +
             `(${c.avgCandidatesBytes} B each stored) for ${f0(ids.length)} decisions`,
         );
