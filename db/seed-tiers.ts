@@ -11,6 +11,7 @@ import {
   products,
   tierChanges,
   tierRules,
+  tiers,
   users,
   type TierRulesJson,
 } from "./schema";
@@ -32,12 +33,16 @@ const DAY = 86_400_000;
 
 export const DEMO_TIER_RULES: TierRulesJson = {
   graceDays: 60,
-  tiers: {
-    registered: {
+  tiers: [
+    {
+      key: "registered",
+      name: "Registered",
       requirements: { certifications: [], revenueUsdMinor: 0, wonDeals: 0, acceptanceRate: null },
       benefits: { discountPercent: 10, routingWeight: 0, protectionDays: 90 },
     },
-    silver: {
+    {
+      key: "silver",
+      name: "Silver",
       requirements: {
         certifications: [{ courseKey: "mail-relay-fundamentals", min: 1 }],
         revenueUsdMinor: 250_000,
@@ -46,7 +51,9 @@ export const DEMO_TIER_RULES: TierRulesJson = {
       },
       benefits: { discountPercent: 20, routingWeight: 0.5, protectionDays: 90 },
     },
-    gold: {
+    {
+      key: "gold",
+      name: "Gold",
       requirements: {
         certifications: [
           { courseKey: "mail-relay-fundamentals", min: 2 },
@@ -58,7 +65,7 @@ export const DEMO_TIER_RULES: TierRulesJson = {
       },
       benefits: { discountPercent: 30, routingWeight: 1, protectionDays: 90 },
     },
-  },
+  ],
 };
 
 export interface SeedTiersOptions {
@@ -78,6 +85,13 @@ export async function seedTiers(tx: Db, opts: SeedTiersOptions): Promise<void> {
     return p;
   };
 
+  // The tier catalogue holds the demo ladder's keys (migration 0014 added the three built-in ones).
+  for (const t of DEMO_TIER_RULES.tiers) {
+    await tx
+      .insert(tiers)
+      .values({ key: t.key, name: t.name })
+      .onConflictDoUpdate({ target: tiers.key, set: { name: t.name } });
+  }
   await tx.insert(tierRules).values({
     version: 2,
     effectiveAt: ago(45),

@@ -3,7 +3,14 @@ import { BarList, formatHours, formatRate } from "~/components/bar-list";
 import { StackedBarChart, type ChartKey } from "~/components/status-chart";
 import { formatDate } from "~/components/ui";
 import type { PartnerScorecard, VendorScorecard } from "~/modules/tiers/scorecard.server";
-import { formatUsd, requirementText, tierLabels, type RequirementProgress, type Tier } from "~/modules/tiers/rules";
+import {
+  formatUsd,
+  requirementText,
+  tierName,
+  type RequirementProgress,
+  type Tier,
+  type TierLadder,
+} from "~/modules/tiers/rules";
 import { countryName } from "~/utils/countries";
 
 /** Two columns side by side where there is room (the shared .grid is sized for stat cards). */
@@ -13,7 +20,20 @@ const twoColumns = {
   gap: "1rem 2rem",
 } as const;
 
-const tierColors: Record<Tier, string> = { registered: "#94a3b8", silver: "#64748b", gold: "#b45309" };
+/** The built-in tiers keep their colours; a tier the vendor added takes one by its place in the ladder. */
+const knownTierColors: Record<Tier, string> = {
+  registered: "#94a3b8",
+  silver: "#64748b",
+  gold: "#b45309",
+  platinum: "#4c1d95",
+};
+const extraColors = ["#0f766e", "#be185d", "#1d4ed8", "#4d7c0f", "#7c2d12", "#0e7490", "#6d28d9"];
+export function tierColor(ladder: TierLadder, tier: Tier): string {
+  const known = knownTierColors[tier];
+  if (known) return known;
+  const i = ladder.findIndex((t) => t.key === tier);
+  return extraColors[(i === -1 ? ladder.length : i) % extraColors.length]!;
+}
 
 function Progress({ p, names }: { p: RequirementProgress; names: Record<string, string> }) {
   const ratio = p.need > 0 ? Math.min(1, p.have / p.need) : 1;
@@ -45,13 +65,16 @@ function Progress({ p, names }: { p: RequirementProgress; names: Record<string, 
 
 /** The partner's scorecard: tier, progress toward the next one, what expires soon and what it would cost. */
 export function PartnerScorecardCard({ card }: { card: PartnerScorecard }) {
+  const label = (t: Tier) => tierName(card.ladder, t);
   return (
     <section className="card" aria-labelledby="scorecard-title">
       <h2 id="scorecard-title" style={{ marginTop: 0 }}>
-        Programme tier: {tierLabels[card.tier]}
+        Programme tier: {label(card.tier)}
       </h2>
       <p className="muted" style={{ marginTop: 0 }}>
-        {card.benefits.discountPercent}% discount on licenses · deal protection {card.benefits.protectionDays} days ·
+        {card.benefits
+          ? `${card.benefits.discountPercent}% discount on licenses · deal protection ${card.benefits.protectionDays} days · `
+          : ""}
         license revenue (12 months) {formatUsd(card.revenue.usdMinor)}
         {card.revenue.missingRates.length
           ? ` (orders in ${card.revenue.missingRates.join(", ")} not yet converted)`
@@ -59,13 +82,13 @@ export function PartnerScorecardCard({ card }: { card: PartnerScorecard }) {
       </p>
       {card.pin ? (
         <p className="notice">
-          Held at {tierLabels[card.pin.tier]} by the vendor until {formatDate(card.pin.until)}.
+          Held at {label(card.pin.tier)} by the vendor until {formatDate(card.pin.until)}.
         </p>
       ) : null}
       {card.atRisk ? (
         <div className="form-error" role="alert">
-          Your {tierLabels[card.tier]} tier is at risk: meet its requirements by {formatDate(card.atRisk.due)} or it
-          becomes {tierLabels[card.atRisk.target]}.
+          Your {label(card.tier)} tier is at risk: meet its requirements by {formatDate(card.atRisk.due)} or it becomes{" "}
+          {label(card.atRisk.target)}.
           <ul style={{ margin: "0.4rem 0 0" }}>
             {card.keep
               .filter((p) => !p.met)
@@ -77,8 +100,8 @@ export function PartnerScorecardCard({ card }: { card: PartnerScorecard }) {
       ) : null}
       {card.next ? (
         <>
-          <h3>Toward {tierLabels[card.next.tier]}</h3>
-          <ul style={{ listStyle: "none", padding: 0 }} aria-label={`Progress toward ${tierLabels[card.next.tier]}`}>
+          <h3>Toward {label(card.next.tier)}</h3>
+          <ul style={{ listStyle: "none", padding: 0 }} aria-label={`Progress toward ${label(card.next.tier)}`}>
             {card.next.progress.map((p) => (
               <Progress key={p.key} p={p} names={card.courseNames} />
             ))}
@@ -86,8 +109,8 @@ export function PartnerScorecardCard({ card }: { card: PartnerScorecard }) {
         </>
       ) : (
         <>
-          <h3>Keeping {tierLabels[card.tier]}</h3>
-          <ul style={{ listStyle: "none", padding: 0 }} aria-label={`Requirements of ${tierLabels[card.tier]}`}>
+          <h3>Keeping {label(card.tier)}</h3>
+          <ul style={{ listStyle: "none", padding: 0 }} aria-label={`Requirements of ${label(card.tier)}`}>
             {card.keep.map((p) => (
               <Progress key={p.key} p={p} names={card.courseNames} />
             ))}
@@ -103,7 +126,7 @@ export function PartnerScorecardCard({ card }: { card: PartnerScorecard }) {
             <li key={`${e.courseKey}-${e.name}-${e.expiresAt}`}>
               {e.name}: {e.certificationName}, expires {formatDate(e.expiresAt)}
               {e.costsTier ? (
-                <strong> — without a renewal your tier would drop to {tierLabels[e.tierAfter]}</strong>
+                <strong> — without a renewal your tier would drop to {label(e.tierAfter)}</strong>
               ) : (
                 <span className="muted"> — no effect on your tier</span>
               )}
@@ -134,16 +157,16 @@ export function PartnerScorecardCard({ card }: { card: PartnerScorecard }) {
   );
 }
 
-const tierKeys = (["registered", "silver", "gold"] as const).map((t) => ({
-  key: t,
-  label: tierLabels[t],
-  color: tierColors[t],
-})) satisfies ChartKey<Tier>[];
-
 const movementWords: Record<string, string> = { upgrade: "up", downgrade: "down", at_risk: "at risk" };
 
 /** The vendor's channel at a glance. */
 export function VendorScorecardCard({ card }: { card: VendorScorecard }) {
+  const label = (t: Tier) => tierName(card.ladder, t);
+  const tierKeys: ChartKey<Tier>[] = card.ladder.map((t) => ({
+    key: t.key,
+    label: t.name,
+    color: tierColor(card.ladder, t.key),
+  }));
   return (
     <section className="card" aria-labelledby="channel-title">
       <h2 id="channel-title" style={{ marginTop: 0 }}>
@@ -160,11 +183,11 @@ export function VendorScorecardCard({ card }: { card: VendorScorecard }) {
           />
           <BarList
             label="Partners by tier"
-            items={(["gold", "silver", "registered"] as const).map((t) => ({
-              key: t,
-              label: tierLabels[t],
-              value: card.byTier[t],
-              color: tierColors[t],
+            items={[...card.ladder].reverse().map((t) => ({
+              key: t.key,
+              label: t.name,
+              value: card.byTier[t.key] ?? 0,
+              color: tierColor(card.ladder, t.key),
             }))}
           />
         </div>
@@ -180,7 +203,7 @@ export function VendorScorecardCard({ card }: { card: VendorScorecard }) {
                 label: p.name,
                 value: p.usdMinor,
                 display: formatUsd(p.usdMinor),
-                color: tierColors[p.tier],
+                color: tierColor(card.ladder, p.tier),
               }))}
             />
           )}
@@ -205,8 +228,8 @@ export function VendorScorecardCard({ card }: { card: VendorScorecard }) {
             <ul aria-label="Partners at risk">
               {card.atRisk.map((p) => (
                 <li key={p.partnerId}>
-                  {p.name} ({countryName(p.country)}): {tierLabels[p.tier]} →{" "}
-                  {tierLabels[(p.targetTier ?? "registered") as Tier]} on {formatDate(p.due)}
+                  {p.name} ({countryName(p.country)}): {label(p.tier)} →{" "}
+                  {label(p.targetTier ?? card.ladder[0]?.key ?? "registered")} on {formatDate(p.due)}
                 </li>
               ))}
             </ul>
@@ -222,8 +245,8 @@ export function VendorScorecardCard({ card }: { card: VendorScorecard }) {
             <ul aria-label="Tier movements this quarter">
               {card.movements.slice(0, 8).map((m) => (
                 <li key={m.id}>
-                  {formatDate(m.at)} · {m.partnerName}: {movementWords[m.kind] ?? m.kind} ({tierLabels[m.fromTier]} →{" "}
-                  {tierLabels[m.toTier]})
+                  {formatDate(m.at)} · {m.partnerName}: {movementWords[m.kind] ?? m.kind} ({label(m.fromTier)} →{" "}
+                  {label(m.toTier)})
                 </li>
               ))}
             </ul>

@@ -17,13 +17,14 @@ import {
   approveSchema,
   businessTypeLabels,
   noteSchema,
-  partnerTiers,
   rejectSchema,
   requestInfoSchema,
-  tierLabels,
   type ApplicationStatus,
   type BusinessType,
 } from "~/modules/onboarding/application-schemas";
+import { nowOf } from "~/modules/auth/actor";
+import { tierLadderInForce } from "~/modules/tiers/in-force.server";
+import { tierName } from "~/modules/tiers/rules";
 import {
   addApplicationNote,
   approveApplication,
@@ -45,8 +46,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { ctx } = await requirePermission(request, "applications:review", context.ip);
   const detail = await getApplicationForReview(ctx, params.applicationId ?? "").catch(toHttpError);
   const owners = await reviewerOptions(ctx);
+  // The initial tier is chosen from the ladder in force (its names label the tiers).
+  const tiers = await tierLadderInForce(ctx.db, nowOf(ctx));
   // The country's name from the server's Intl (the browser's may differ and break hydration).
-  return { ...detail, countryLabel: countryName(detail.application.country), owners };
+  return { ...detail, countryLabel: countryName(detail.application.country), owners, tiers };
 }
 
 const forms = {
@@ -78,7 +81,16 @@ function statusBadge(status: ApplicationStatus) {
 const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
 
 export default function ApplicationDetail() {
-  const { application: a, countryLabel, partner, notes, messages, related, owners } = useLoaderData<typeof loader>();
+  const {
+    application: a,
+    countryLabel,
+    partner,
+    notes,
+    messages,
+    related,
+    owners,
+    tiers,
+  } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as IntentResult | undefined;
   const busy = useNavigation().state === "submitting";
 
@@ -167,7 +179,7 @@ export default function ApplicationDetail() {
             {a.decidedAt ? (
               <Dt label="Decision">
                 {applicationStatusLabels[a.status]} by {a.decidedByName ?? "—"} at {formatDateTime(a.decidedAt)}
-                {a.initialTier ? ` · ${tierLabels[a.initialTier]}` : ""}
+                {a.initialTier ? ` · ${tierName(tiers, a.initialTier)}` : ""}
                 {a.ownerName ? ` · owner ${a.ownerName}` : ""}
               </Dt>
             ) : null}
@@ -204,7 +216,7 @@ export default function ApplicationDetail() {
                 <SelectField
                   label="Initial tier"
                   field={approveFields.tier}
-                  options={partnerTiers.map((t) => ({ value: t, label: tierLabels[t] }))}
+                  options={tiers.map((t) => ({ value: t.key, label: t.name }))}
                 />
                 <SelectField
                   label="Owner (channel manager)"

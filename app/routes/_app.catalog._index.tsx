@@ -12,7 +12,7 @@ import { formatAmount } from "~/modules/deals/lifecycle-schemas";
 import { createProduct, setProductActive } from "~/modules/licensing/catalog.server";
 import { currencies, productSchema } from "~/modules/licensing/schemas";
 import { catalogPageData, setInvoiceTerms } from "~/modules/licensing/vendor-pages.server";
-import { invoiceTermsSchema, tierLabels } from "~/modules/licensing/vendor-schemas";
+import { invoiceTermsSchema } from "~/modules/licensing/vendor-schemas";
 import { toHttpError } from "~/utils/errors.server";
 import { runIntent, type IntentForm } from "~/utils/intent-action.server";
 import { requirePermission } from "~/utils/session.server";
@@ -77,7 +77,7 @@ const termText = (months: number | null) =>
       : `${months} months`;
 
 export default function CatalogPage() {
-  const { products, discounts, rulesVersion, onTerms, withoutTerms } = useLoaderData<typeof loader>();
+  const { products, discounts, tierNames, rulesVersion, onTerms, withoutTerms } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as IntentResult | undefined;
   const busy = useNavigation().state === "submitting";
   const [createForm, createFields] = useIntentForm("create-product", productSchema, actionData);
@@ -209,7 +209,7 @@ export default function CatalogPage() {
                     <span>
                       <Link to={`/directory/${p.id}`}>{p.name}</Link>{" "}
                       <span className="muted">
-                        {p.countryName} · {tierLabels[p.tier]}
+                        {p.countryName} · {tierNames[p.tier] ?? p.tier}
                       </span>
                     </span>
                     <TermsWithdraw id={p.id} name={p.name} />

@@ -80,13 +80,7 @@ export default function Directory() {
           value={query.country}
           options={options.countries.map((c) => ({ value: c.code, label: c.name }))}
         />
-        <FilterSelect
-          name="tier"
-          label="Tier"
-          allLabel="All tiers"
-          value={query.tier}
-          options={options.tiers.map((t) => ({ value: t, label: t }))}
-        />
+        <FilterSelect name="tier" label="Tier" allLabel="All tiers" value={query.tier} options={options.tiers} />
         <FilterSelect
           name="status"
           label="Status"
@@ -195,7 +189,9 @@ export default function Directory() {
                   </td>
                   <td>{countryName(p.country)}</td>
                   <td>
-                    <span className={`badge ${p.tier}`}>{p.tier}</span>
+                    <span className={`badge ${p.tier}`}>
+                      {options.tiers.find((t) => t.value === p.tier)?.label ?? p.tier}
+                    </span>
                   </td>
                   <td>
                     <span className={statusBadge(p.status)}>{p.status}</span>

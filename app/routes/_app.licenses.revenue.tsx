@@ -6,7 +6,6 @@ import { StackedBarChart } from "~/components/status-chart";
 import { EmptyState } from "~/components/ui";
 import { formatAmount } from "~/modules/deals/lifecycle-schemas";
 import { parseRevenueQuery, revenueReport } from "~/modules/licensing/vendor-pages.server";
-import { tierLabels } from "~/modules/licensing/vendor-schemas";
 import { toHttpError } from "~/utils/errors.server";
 import { requirePermission } from "~/utils/session.server";
 
@@ -127,7 +126,12 @@ export default function LicenseRevenue() {
           ) : (
             <BarList
               label="Revenue by product"
-              items={r.byProduct.map((p) => ({ key: p.sku, label: `${p.sku} · ${p.name}`, value: p.baseMinor, display: p.text }))}
+              items={r.byProduct.map((p) => ({
+                key: p.sku,
+                label: `${p.sku} · ${p.name}`,
+                value: p.baseMinor,
+                display: p.text,
+              }))}
             />
           )}
         </section>
@@ -139,7 +143,12 @@ export default function LicenseRevenue() {
             <BarList
               label="Revenue by customer country"
               color="#047857"
-              items={r.byCountry.map((c) => ({ key: c.country, label: c.countryName, value: c.baseMinor, display: c.text }))}
+              items={r.byCountry.map((c) => ({
+                key: c.country,
+                label: c.countryName,
+                value: c.baseMinor,
+                display: c.text,
+              }))}
             />
           )}
         </section>
@@ -172,7 +181,7 @@ export default function LicenseRevenue() {
                       <Link to={`/directory/${p.id}`}>{p.name}</Link>
                     </td>
                     <td>{p.countryName}</td>
-                    <td>{tierLabels[p.tier]}</td>
+                    <td>{r.tierNames[p.tier] ?? p.tier}</td>
                     <td>{p.text}</td>
                     <td>{p.awaitingInvoices}</td>
                   </tr>

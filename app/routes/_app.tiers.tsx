@@ -11,8 +11,8 @@ import {
   unpinPartnerTier,
   type PreviewRow,
 } from "~/modules/tiers/admin.server";
-import { TIERS, tierLabels, type Tier } from "~/modules/tiers/rules";
-import { formValuesOf } from "~/modules/tiers/schemas";
+import { BASE_TIER, tierName } from "~/modules/tiers/rules";
+import { formValuesOf, ladderKeysOf } from "~/modules/tiers/schemas";
 import { countryName } from "~/utils/countries";
 import { DomainError, ValidationError, toHttpError } from "~/utils/errors.server";
 import { requirePermission } from "~/utils/session.server";
@@ -59,7 +59,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       const r = await pinPartnerTier(ctx, values);
       return {
         intent,
-        notice: `Pinned at ${tierLabels[r.tier]} until ${formatDate(new Date(r.until.getTime() - 1))}.`,
+        notice: `Pinned at ${r.tierName} until ${formatDate(new Date(r.until.getTime() - 1))}.`,
       };
     }
     if (intent === "unpin") {
@@ -109,6 +109,13 @@ export default function TiersPage() {
   const formKey = `${page.inForce.version}-${result?.intent ?? ""}-${result?.notice ?? ""}-${JSON.stringify(result?.fields ?? {})}`;
   const preview = result?.intent === "preview" ? result.preview : undefined;
   const moving = preview?.filter((r) => r.movement !== "unchanged") ?? [];
+  // The ladder in force names the tiers; the form's columns are the ladder being edited (kept after a refusal).
+  const label = (t: string) => tierName(page.ladder, t);
+  const editKeys = kept ? ladderKeysOf(kept) : page.ladder.map((t) => t.key);
+  const columnName = (k: string) => v(`${k}Name`) || label(k);
+  // The draft's names, for the preview rows (a tier being added is not in the ladder in force yet).
+  const draftLabel = (t: string) =>
+    kept?.newKey?.trim() === t && kept.newName ? kept.newName : kept?.[`${t}Name`] || label(t);
 
   return (
     <>
@@ -125,21 +132,87 @@ export default function TiersPage() {
           <p className="muted">
             Certifications: one <code>course-key: people</code> per line (known keys:{" "}
             {Object.keys(page.courses).join(", ") || "none"}). Revenue is license revenue over the last 12 months in US
-            dollars; the acceptance rate is a percentage (empty: no requirement).
+            dollars; the acceptance rate is a percentage (empty: no requirement). Tiers run from the lowest (left) to
+            the highest; {label(BASE_TIER)} is the base tier. To add a tier, fill in the last column with its key
+            (lowercase letters, digits and dashes; it cannot change later), its name and its place. A tier can be
+            removed only while no partner holds it, is pinned to it or is due to drop to it.
           </p>
+          <input type="hidden" name="tiers" value={editKeys.join(",")} />
           <div className="table-wrap">
             <table>
               <thead>
                 <tr>
                   <th scope="col">Requirement / benefit</th>
-                  {TIERS.map((t) => (
-                    <th scope="col" key={t}>
-                      {tierLabels[t]}
+                  {editKeys.map((t) => (
+                    <th scope="col" key={t} data-tier={t}>
+                      {columnName(t)} <span className="muted">({t})</span>
                     </th>
                   ))}
+                  <th scope="col">Add a tier (optional)</th>
                 </tr>
               </thead>
               <tbody>
+                <tr>
+                  <th scope="row">Name</th>
+                  {editKeys.map((t) => (
+                    <td key={t}>
+                      <input
+                        name={`${t}Name`}
+                        aria-label={`${columnName(t)}: name`}
+                        defaultValue={v(`${t}Name`)}
+                        aria-invalid={rulesErrors[`${t}Name`] ? true : undefined}
+                      />
+                      <ErrorList errors={rulesErrors[`${t}Name`]} />
+                      {t === BASE_TIER ? (
+                        <div className="muted">The base tier: always first, never removed.</div>
+                      ) : (
+                        <>
+                          <label style={{ display: "block" }}>
+                            <input
+                              type="checkbox"
+                              name={`${t}Remove`}
+                              defaultChecked={kept?.[`${t}Remove`] === "on"}
+                              aria-invalid={rulesErrors[`${t}Remove`] ? true : undefined}
+                            />{" "}
+                            Remove this tier
+                          </label>
+                          <ErrorList errors={rulesErrors[`${t}Remove`]} />
+                        </>
+                      )}
+                    </td>
+                  ))}
+                  <td>
+                    <input
+                      name="newKey"
+                      aria-label="New tier: key"
+                      placeholder="key, e.g. platinum"
+                      defaultValue={kept?.newKey ?? ""}
+                      aria-invalid={rulesErrors.newKey ? true : undefined}
+                    />
+                    <ErrorList errors={rulesErrors.newKey} />
+                    <input
+                      name="newName"
+                      aria-label="New tier: name"
+                      placeholder="name, e.g. Platinum"
+                      defaultValue={kept?.newName ?? ""}
+                      aria-invalid={rulesErrors.newName ? true : undefined}
+                    />
+                    <ErrorList errors={rulesErrors.newName} />
+                    <select
+                      name="newAbove"
+                      aria-label="New tier: place"
+                      defaultValue={kept?.newAbove ?? editKeys[editKeys.length - 1]}
+                      aria-invalid={rulesErrors.newAbove ? true : undefined}
+                    >
+                      {editKeys.map((t) => (
+                        <option key={t} value={t}>
+                          Above {columnName(t)}
+                        </option>
+                      ))}
+                    </select>
+                    <ErrorList errors={rulesErrors.newAbove} />
+                  </td>
+                </tr>
                 {(
                   [
                     ["Certifications", "Certifications", "textarea"],
@@ -153,15 +226,16 @@ export default function TiersPage() {
                 ).map(([suffix, label, kind]) => (
                   <tr key={suffix}>
                     <th scope="row">{label}</th>
-                    {TIERS.map((t) => {
+                    {[...editKeys, "new"].map((t) => {
                       const name = `${t}${suffix}`;
                       const errors = rulesErrors[name];
+                      const tierLabel = t === "new" ? "New tier" : columnName(t);
                       return (
                         <td key={t}>
                           {kind === "textarea" ? (
                             <textarea
                               name={name}
-                              aria-label={`${tierLabels[t]}: ${label}`}
+                              aria-label={`${tierLabel}: ${label}`}
                               defaultValue={v(name)}
                               rows={3}
                               style={{ width: "100%", minWidth: "14rem" }}
@@ -170,7 +244,7 @@ export default function TiersPage() {
                           ) : (
                             <input
                               name={name}
-                              aria-label={`${tierLabels[t]}: ${label}`}
+                              aria-label={`${tierLabel}: ${label}`}
                               defaultValue={v(name)}
                               inputMode={kind === "number" ? "numeric" : "decimal"}
                               aria-invalid={errors ? true : undefined}
@@ -237,14 +311,14 @@ export default function TiersPage() {
                       <td>
                         {r.name} <span className="muted">({countryName(r.country)})</span>
                       </td>
-                      <td>{tierLabels[r.tier]}</td>
-                      <td>{tierLabels[r.qualifying]}</td>
+                      <td>{draftLabel(r.tier)}</td>
+                      <td>{draftLabel(r.qualifying)}</td>
                       <td>
                         {movementLabels[r.movement]}
                         {r.movement === "at_risk" && r.downgradeDueAt
-                          ? ` — down to ${tierLabels[r.qualifying]} on ${formatDate(r.downgradeDueAt)} unless it meets the rules`
+                          ? ` — down to ${draftLabel(r.qualifying)} on ${formatDate(r.downgradeDueAt)} unless it meets the rules`
                           : r.movement === "up" || r.movement === "down"
-                            ? ` to ${tierLabels[r.after]}`
+                            ? ` to ${draftLabel(r.after)}`
                             : ""}
                       </td>
                     </tr>
@@ -279,12 +353,12 @@ export default function TiersPage() {
                     <td>
                       {p.name} <span className="muted">({countryName(p.country)})</span>
                     </td>
-                    <td>{tierLabels[p.tier]}</td>
-                    <td>{p.evaluatedTier ? tierLabels[p.evaluatedTier] : "—"}</td>
+                    <td>{label(p.tier)}</td>
+                    <td>{p.evaluatedTier ? label(p.evaluatedTier) : "—"}</td>
                     <td>
                       {p.pinnedTier && p.pinnedUntil ? (
                         <>
-                          Pinned at {tierLabels[p.pinnedTier]} until{" "}
+                          Pinned at {label(p.pinnedTier)} until{" "}
                           {formatDate(new Date(new Date(p.pinnedUntil).getTime() - 1))} — {p.pinReason}{" "}
                           <Form method="post" style={{ display: "inline" }}>
                             <input type="hidden" name="partnerId" value={p.id} />
@@ -295,8 +369,7 @@ export default function TiersPage() {
                         </>
                       ) : p.atRiskSince && p.downgradeDueAt ? (
                         <span className="error">
-                          At risk: down to {tierLabels[(p.targetTier ?? "registered") as Tier]} on{" "}
-                          {formatDate(p.downgradeDueAt)}
+                          At risk: down to {label(p.targetTier ?? BASE_TIER)} on {formatDate(p.downgradeDueAt)}
                         </span>
                       ) : (
                         "In good standing"
@@ -330,9 +403,9 @@ export default function TiersPage() {
             <label htmlFor="pin-tier">Tier</label>
             <select id="pin-tier" name="tier" defaultValue="">
               <option value="">Choose…</option>
-              {TIERS.map((t) => (
-                <option key={t} value={t}>
-                  {tierLabels[t]}
+              {page.ladder.map((t) => (
+                <option key={t.key} value={t.key}>
+                  {t.name}
                 </option>
               ))}
             </select>
@@ -374,8 +447,8 @@ export default function TiersPage() {
           <ul>
             {page.changes.map((c) => (
               <li key={c.id}>
-                {formatDate(c.at)} · {c.partnerName}: {c.kind.replace("_", " ")} ({tierLabels[c.fromTier]} →{" "}
-                {tierLabels[c.toTier]}) <span className="muted">— {c.reason}</span>
+                {formatDate(c.at)} · {c.partnerName}: {c.kind.replace("_", " ")} ({label(c.fromTier)} →{" "}
+                {label(c.toTier)}) <span className="muted">— {c.reason}</span>
               </li>
             ))}
           </ul>

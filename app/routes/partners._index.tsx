@@ -4,6 +4,8 @@ import { PublicLayout } from "~/components/public-layout";
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { EmptyState } from "~/components/ui";
 import { locatorFilterSchema, searchLocator } from "~/modules/partners/locator.server";
+import { tierLadderInForce } from "~/modules/tiers/in-force.server";
+import { tierName } from "~/modules/tiers/rules";
 import { countryName } from "~/utils/countries";
 import { getDb } from "~/utils/db.server";
 
@@ -16,7 +18,10 @@ export const meta: MetaFunction = () => [
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const filter = locatorFilterSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const result = await searchLocator(await getDb(), filter);
+  const db = await getDb();
+  const result = await searchLocator(db, filter);
+  // Tier names from the rules in force (a tier the vendor added reads as its own name).
+  const ladder = await tierLadderInForce(db, new Date());
   // Names are resolved here: Intl's country names differ between Node and browsers (hydration).
   const territoryName = (code: string) =>
     code.includes("-") ? `${code} (${countryName(code.slice(0, 2))})` : countryName(code);
@@ -26,6 +31,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       partners: result.partners.map((p) => ({
         ...p,
         countryName: countryName(p.country),
+        tierLabel: `${tierName(ladder, p.tier)} partner`,
         territoryNames: p.territories.map(territoryName),
       })),
       countries: result.countries
@@ -40,12 +46,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export const headers: HeadersFunction = ({ loaderHeaders }) => ({
   "Cache-Control": loaderHeaders.get("Cache-Control") ?? "public, max-age=60",
 });
-
-const tierLabels: Record<string, string> = {
-  gold: "Gold partner",
-  silver: "Silver partner",
-  registered: "Registered partner",
-};
 
 export default function PartnerLocator() {
   const { partners, total, page, pageSize, countries, specializations, filter } = useLoaderData<typeof loader>();
@@ -110,7 +110,7 @@ export default function PartnerLocator() {
                 ) : null}
                 <div style={{ minWidth: 0 }}>
                   <h2 style={{ margin: 0 }}>
-                    {p.name} <span className={`badge ${p.tier}`}>{tierLabels[p.tier] ?? p.tier}</span>
+                    {p.name} <span className={`badge ${p.tier}`}>{p.tierLabel}</span>
                   </h2>
                   <p className="muted" style={{ margin: "0.25rem 0" }}>
                     Based in {p.countryName}

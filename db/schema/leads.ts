@@ -234,7 +234,7 @@ export const routingDecisions = pgTable(
     /** The tier rules version whose routing weights gave each score's tier part (null: older decisions, fixed values). */
     tierRulesVersion: integer("tier_rules_version"),
     /** Those routing weights per tier (0..1), as the scores used them. */
-    tierWeights: jsonb("tier_weights").$type<Record<"registered" | "silver" | "gold", number>>(),
+    tierWeights: jsonb("tier_weights").$type<Record<string, number>>(),
   },
   (t) => [index("routing_decisions_lead_idx").on(t.leadId, t.at)],
 );
@@ -248,10 +248,12 @@ export interface RoutingRulesJson {
     productId: string;
     specialization: string | null;
     certification: string | null;
-    minimumTier: "registered" | "silver" | "gold" | null;
+    /** A tier key (tiers.key); null: none. */
+    minimumTier: string | null;
   }[];
   /** Applies to every lead. */
-  minimumTier: "registered" | "silver" | "gold";
+  /** A tier key (tiers.key). */
+  minimumTier: string;
   /** A certification (course key) every receiving partner needs; null for none. */
   requiredCertification: string | null;
   /** Maximum open (offered + working) leads per partner, unless the partner has its own. */

@@ -15,7 +15,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { currency, deals, products } from "./deals";
-import { partnerTier, partners } from "./partners";
+import { tierKey, partners } from "./partners";
 
 /**
  * License fulfillment: the price list, partners' orders for their end
@@ -76,7 +76,7 @@ export const licenseOrders = pgTable(
     /** What the partner pays (before tax, which Stripe Tax adds): subtotal − discount. */
     totalMinor: bigint("total_minor", { mode: "number" }).notNull(),
     /** The partner's tier when it ordered (for the record: its discount came from it). */
-    tierAtOrder: partnerTier("tier_at_order").notNull(),
+    tierAtOrder: tierKey("tier_at_order").notNull(),
     status: licenseOrderStatus("status").notNull().default("awaiting_payment"),
     paymentMethod: paymentMethod("payment_method").notNull(),
     /** The ordering partner's approved registration of this customer, marked won when the order is paid. */

@@ -11,7 +11,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { partners, partnerTier } from "./partners";
+import { partners, tierKey } from "./partners";
 import { users } from "./auth";
 
 /** Raw bytes (logos): PostgreSQL bytea, a Node Buffer in and out. */
@@ -35,12 +35,7 @@ export const specializations = pgTable("specializations", {
   sort: integer("sort").notNull().default(0),
 });
 
-export const applicationStatus = pgEnum("application_status", [
-  "submitted",
-  "info_requested",
-  "approved",
-  "rejected",
-]);
+export const applicationStatus = pgEnum("application_status", ["submitted", "info_requested", "approved", "rejected"]);
 
 export const applications = pgTable(
   "applications",
@@ -57,7 +52,10 @@ export const applications = pgTable(
     address: text("address").notNull(),
     registrationId: text("registration_id").notNull(),
     businessType: businessType("business_type").notNull(),
-    specializations: text("specializations").array().notNull().default(sql`'{}'::text[]`),
+    specializations: text("specializations")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     /** Expected annual license volume in USD. */
     expectedAnnualVolume: integer("expected_annual_volume").notNull(),
     contactName: text("contact_name").notNull(),
@@ -74,7 +72,7 @@ export const applications = pgTable(
     decidedAt: timestamp("decided_at", { withTimezone: true }),
     /** Rejection reason (sent to the applicant). */
     decisionReason: text("decision_reason"),
-    initialTier: partnerTier("initial_tier"),
+    initialTier: tierKey("initial_tier"),
     ownerUserId: uuid("owner_user_id").references(() => users.id),
     partnerId: uuid("partner_id").references(() => partners.id),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -1,6 +1,6 @@
 import { index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { users } from "./auth";
-import { partnerTier, partners } from "./partners";
+import { partners, tierKey } from "./partners";
 
 /**
  * Programme tiers: the versioned tier rules (requirements and benefits per
@@ -14,22 +14,28 @@ import { partnerTier, partners } from "./partners";
 export interface TierRulesJson {
   /** Days a partner below its tier keeps it ("at risk") before it is downgraded. */
   graceDays: number;
-  tiers: Record<
-    "registered" | "silver" | "gold",
-    {
-      requirements: {
-        /** Minimum certified people per certification (course key), counted by named person, expired ones excluded. */
-        certifications: { courseKey: string; min: number }[];
-        /** Minimum trailing-12-month license revenue in US cents. */
-        revenueUsdMinor: number;
-        /** Minimum deals won in the trailing 12 months. */
-        wonDeals: number;
-        /** Minimum lead acceptance rate (0..1) over the trailing 12 months; null: no requirement. */
-        acceptanceRate: number | null;
-      };
-      benefits: { discountPercent: number; routingWeight: number; protectionDays: number };
-    }
-  >;
+  /**
+   * The ladder, lowest first: "registered" (the base tier) always first. Each
+   * tier's key (a slug, also in the `tiers` catalogue), display name,
+   * requirements and benefits.
+   */
+  tiers: TierDefinitionJson[];
+}
+
+export interface TierDefinitionJson {
+  key: string;
+  name: string;
+  requirements: {
+    /** Minimum certified people per certification (course key), counted by named person, expired ones excluded. */
+    certifications: { courseKey: string; min: number }[];
+    /** Minimum trailing-12-month license revenue in US cents. */
+    revenueUsdMinor: number;
+    /** Minimum deals won in the trailing 12 months. */
+    wonDeals: number;
+    /** Minimum lead acceptance rate (0..1) over the trailing 12 months; null: no requirement. */
+    acceptanceRate: number | null;
+  };
+  benefits: { discountPercent: number; routingWeight: number; protectionDays: number };
 }
 
 export const tierRules = pgTable(
@@ -54,13 +60,13 @@ export const partnerTierStates = pgTable(
       .primaryKey()
       .references(() => partners.id),
     /** The tier the partner's figures qualified for at the last evaluation. */
-    evaluatedTier: partnerTier("evaluated_tier").notNull(),
+    evaluatedTier: tierKey("evaluated_tier").notNull(),
     /** Below its tier since: the grace period runs from here. Null when not at risk. */
     atRiskSince: timestamp("at_risk_since", { withTimezone: true }),
     downgradeDueAt: timestamp("downgrade_due_at", { withTimezone: true }),
     /** The tier it would drop to when the grace period ends. */
-    targetTier: partnerTier("target_tier"),
-    pinnedTier: partnerTier("pinned_tier"),
+    targetTier: tierKey("target_tier"),
+    pinnedTier: tierKey("pinned_tier"),
     pinReason: text("pin_reason"),
     pinnedUntil: timestamp("pinned_until", { withTimezone: true }),
     pinnedBy: uuid("pinned_by").references(() => users.id),
@@ -81,8 +87,8 @@ export const tierChanges = pgTable(
       .notNull()
       .references(() => partners.id),
     kind: text("kind").notNull(),
-    fromTier: partnerTier("from_tier").notNull(),
-    toTier: partnerTier("to_tier").notNull(),
+    fromTier: tierKey("from_tier").notNull(),
+    toTier: tierKey("to_tier").notNull(),
     /** What triggered the evaluation (daily job, certification expired, deal won, rules published, pin). */
     reason: text("reason").notNull(),
     rulesVersion: integer("rules_version"),

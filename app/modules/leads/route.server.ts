@@ -69,6 +69,7 @@ import {
   type PartnerFacts,
   type RoutingDecisionResult,
   type Tier,
+  type TierRanks,
   type TierWeights,
 } from "./routing";
 import { currentRules, holidaysByCountry } from "./rules.server";
@@ -126,6 +127,8 @@ interface World {
   rules: RoutingRulesJson;
   /** The tier part of the score per tier: the routing weights of the tier rules in force at `now`. */
   tierWeights: TierWeights;
+  /** Each tier's rank in the ladder of those tier rules (minimum tiers compare with it). */
+  tierRanks: TierRanks;
   /** The tier rules version they come from (stored on each decision). */
   tierRulesVersion: number;
   partners: RoutingPartner[];
@@ -268,6 +271,7 @@ async function loadWorld(
     version: rulesRow.version,
     rules,
     tierWeights: tierWeights.weights,
+    tierRanks: tierWeights.ranks,
     tierRulesVersion: tierWeights.version,
     partners: list,
     byId: new Map(list.map((p) => [p.id, p])),
@@ -409,6 +413,7 @@ function evaluationFor(world: World, facts: LeadFacts): Evaluation {
   const areas = servingAreas(facts, world.rules);
   const inside = candidatesFor(world, areas);
   const evaluation = evaluateCandidates(facts, inside, world.rules, world.tierWeights, {
+    tierRanks: world.tierRanks,
     areas,
     outsideTerritory: world.total - inside.length,
   });
@@ -1217,7 +1222,7 @@ export async function manualRoute(
     const mode = pendingFor ? ("override" as const) : ("manual" as const);
     const recalled = pendingFor ? await recallPending(tx, ctx, lead, input.reason, now) : null;
     const offered = new Set(history?.partners ?? []);
-    const req = requirementsFor({ productId: lead.productId }, rulesRow.rules);
+    const req = requirementsFor({ productId: lead.productId }, rulesRow.rules, world.tierRanks);
     const why: { code: ExclusionCode; text: string }[] = exclusions(partner, { previouslyOffered: offered }, req);
     const areas = servingAreas({ country: lead.country, region: lead.region }, rulesRow.rules);
     if (!partner.territories.some((t) => areas.has(t))) {

@@ -11,8 +11,16 @@
  */
 import type { RoutingCandidateJson, RoutingRulesJson } from "~db/schema";
 
-export type Tier = "registered" | "silver" | "gold";
-export const TIER_RANK: Record<Tier, number> = { registered: 0, silver: 1, gold: 2 };
+/** A programme tier key (the tier rules' ladder orders them; a vendor can add tiers). */
+export type Tier = string;
+/**
+ * Each tier's rank in the ladder of the tier rules in force (0 = registered),
+ * loaded by the caller with the weights: a rule's minimum tier compares with
+ * it. A tier the ladder does not hold (retired by a later version) counts as
+ * the base tier.
+ */
+export type TierRanks = Readonly<Record<Tier, number>>;
+const rankOf = (ranks: TierRanks, tier: Tier) => ranks[tier] ?? 0;
 
 /**
  * The tier part of a score per tier (0..1): each tier's `routingWeight` in the
@@ -126,18 +134,24 @@ export interface Requirements {
   specialization: string | null;
   certifications: string[];
   minimumTier: Tier;
+  /** The ladder's ranks the minimum tier is compared with. */
+  tierRanks: TierRanks;
 }
 
-export function requirementsFor(lead: Pick<LeadFacts, "productId">, rules: RoutingRules): Requirements {
+export function requirementsFor(
+  lead: Pick<LeadFacts, "productId">,
+  rules: RoutingRules,
+  tierRanks: TierRanks,
+): Requirements {
   const product = lead.productId ? rules.productRules.find((r) => r.productId === lead.productId) : undefined;
   const certifications = [rules.requiredCertification, product?.certification].filter(
     (c, i, all): c is string => !!c && all.indexOf(c) === i,
   );
   let minimumTier: Tier = rules.minimumTier;
-  if (product?.minimumTier && TIER_RANK[product.minimumTier] > TIER_RANK[minimumTier]) {
+  if (product?.minimumTier && rankOf(tierRanks, product.minimumTier) > rankOf(tierRanks, minimumTier)) {
     minimumTier = product.minimumTier;
   }
-  return { specialization: product?.specialization ?? null, certifications, minimumTier };
+  return { specialization: product?.specialization ?? null, certifications, minimumTier, tierRanks };
 }
 
 /** Why this partner cannot receive the lead (empty: eligible). Territory is checked separately. */
@@ -156,7 +170,7 @@ export function exclusions(
   for (const c of req.certifications) {
     if (!p.certifications.has(c)) out.push({ code: "certification", text: `needs certification ${c}` });
   }
-  if (TIER_RANK[p.tier] < TIER_RANK[req.minimumTier]) {
+  if (rankOf(req.tierRanks, p.tier) < rankOf(req.tierRanks, req.minimumTier)) {
     out.push({ code: "tier", text: `tier ${p.tier} below ${req.minimumTier}` });
   }
   if (p.openLeads >= p.capacity) {
@@ -287,6 +301,15 @@ export function replayDecision(d: { candidates: RoutingCandidateJson[]; seed: st
 // ---------------------------------------------------------------------------
 // The decision.
 
+/**
+ * Where the lead's partners come from and what it requires: `tierRanks` (the
+ * ladder of the tier rules in force) for its minimum tier, unless the
+ * requirements are given.
+ */
+export type EvaluationOptions = { outsideTerritory?: number; areas?: ReadonlySet<string> } & (
+  { requirements: Requirements; tierRanks?: TierRanks } | { tierRanks: TierRanks; requirements?: undefined }
+);
+
 /** The candidates of a lead, before the draw: what decide() explains, shared by leads with the same facts. */
 export interface Evaluation {
   /** Every partner inside the territory: best first, then the excluded ones by name. */
@@ -305,17 +328,18 @@ export interface Evaluation {
  * `partners` may hold every partner or only those of the lead's territory;
  * `outsideTerritory` adds partners already known to be outside it (counted,
  * not listed). `tierWeights`: the tier part of the score per tier, from the
- * tier rules in force.
+ * tier rules in force; `opts.tierRanks` their ladder (for minimum tiers)
+ * unless `opts.requirements` is given.
  */
 export function evaluateCandidates(
   lead: LeadFacts,
   partners: readonly PartnerFacts[],
   rules: RoutingRules,
   tierWeights: TierWeights,
-  opts: { outsideTerritory?: number; areas?: ReadonlySet<string>; requirements?: Requirements } = {},
+  opts: EvaluationOptions,
 ): Evaluation {
   const areas = opts.areas ?? servingAreas(lead, rules);
-  const req = opts.requirements ?? requirementsFor(lead, rules);
+  const req = opts.requirements ?? requirementsFor(lead, rules, opts.tierRanks);
   const counts: Record<string, number> = {};
   const bump = (code: string) => (counts[code] = (counts[code] ?? 0) + 1);
   let outside = opts.outsideTerritory ?? 0;
@@ -380,7 +404,7 @@ export function decide(
   rules: RoutingRules,
   tierWeights: TierWeights,
   seed: string,
-  opts: { outsideTerritory?: number; areas?: ReadonlySet<string>; requirements?: Requirements } = {},
+  opts: EvaluationOptions,
 ): RoutingDecisionResult {
   const e = evaluateCandidates(lead, partners, rules, tierWeights, opts);
   return {

@@ -6,7 +6,8 @@
  */
 import { asc, eq, inArray } from "drizzle-orm";
 import { courses, products, specializations, users } from "~db/schema";
-import type { Ctx } from "~/modules/auth/actor";
+import { nowOf, type Ctx } from "~/modules/auth/actor";
+import { tierLadderInForce } from "~/modules/tiers/in-force.server";
 import { countryName } from "~/utils/countries";
 import { holidayFilterSchema } from "./rules-schemas";
 import { assertConfigurer, currentRules, listHolidays, listRuleVersions } from "./rules.server";
@@ -44,11 +45,7 @@ export async function rulesPageData(ctx: Ctx, query: URLSearchParams) {
       products: productRows.map((p) => ({ value: p.id, label: `${p.name} ${p.edition} (${p.sku})` })),
       specializations: specRows.map((s) => ({ value: s.key, label: s.label })),
       courses: courseRows.map((c) => ({ value: c.key, label: c.key })),
-      tiers: [
-        { value: "registered", label: "Registered" },
-        { value: "silver", label: "Silver" },
-        { value: "gold", label: "Gold" },
-      ],
+      tiers: (await tierLadderInForce(ctx.db, nowOf(ctx))).map((t) => ({ value: t.key, label: t.name })),
     },
   };
 }

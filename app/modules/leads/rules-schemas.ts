@@ -7,7 +7,11 @@
 import { z } from "zod";
 import { isCountryCode, isTerritory } from "~/utils/countries";
 
-const tiers = ["registered", "silver", "gold"] as const;
+/** A programme tier key (checked against the tier catalogue in rules.server.ts). */
+const tierKey = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-z0-9-]{0,29}$/, "Choose a tier.");
 
 const blankToNull = (v: unknown) => (typeof v === "string" && v.trim() === "" ? null : v);
 const upper = (v: unknown) => (typeof v === "string" ? v.trim().toUpperCase() : v);
@@ -43,7 +47,7 @@ const int = (min: number, max: number, label: string) =>
     .max(max, `${label} is ${min} to ${max}.`);
 
 const optionalKey = z.preprocess(blankToNull, z.string().trim().min(1).max(80).nullable().default(null));
-const optionalTier = z.preprocess(blankToNull, z.enum(tiers).nullable().default(null));
+const optionalTier = z.preprocess(blankToNull, tierKey.nullable().default(null));
 
 export const productRuleSchema = z.object({
   productId: z.string({ required_error: "Choose a product." }).uuid("Choose a product."),
@@ -59,7 +63,7 @@ export const rulesSchema = z
       .max(500)
       .default([]),
     productRules: z.array(productRuleSchema).max(200).default([]),
-    minimumTier: z.enum(tiers, { errorMap: () => ({ message: "Choose a tier." }) }).default("registered"),
+    minimumTier: z.string({ invalid_type_error: "Choose a tier." }).pipe(tierKey).default("registered"),
     requiredCertification: optionalKey,
     defaultCapacity: int(1, 10_000, "Capacity"),
     weights: z.object({ tier: weight, acceptanceRate: weight, timeToAccept: weight, winRate: weight }),

@@ -4,7 +4,15 @@
  */
 import { and, asc, desc, eq, gte, inArray, lt, max, type SQL } from "drizzle-orm";
 import type { Db } from "~db/client";
-import { courses, products, publicHolidays, routingRules, specializations, type RoutingRulesJson } from "~db/schema";
+import {
+  courses,
+  products,
+  publicHolidays,
+  routingRules,
+  specializations,
+  tiers,
+  type RoutingRulesJson,
+} from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import type { Ctx } from "~/modules/auth/actor";
 import { isUniqueViolation } from "~/utils/db-errors.server";
@@ -92,12 +100,19 @@ async function checkReferences(db: Db, rules: RoutingRulesJson): Promise<void> {
   const knownSpecs = specs.length
     ? await db.select({ key: specializations.key }).from(specializations).where(inArray(specializations.key, specs))
     : [];
+  const tierKeys = [
+    ...new Set([rules.minimumTier, ...rules.productRules.map((r) => r.minimumTier)].filter((t): t is string => !!t)),
+  ];
+  const knownTiers = tierKeys.length
+    ? await db.select({ key: tiers.key }).from(tiers).where(inArray(tiers.key, tierKeys))
+    : [];
   const knownCourses = certs.length
     ? await db.selectDistinct({ key: courses.key }).from(courses).where(inArray(courses.key, certs))
     : [];
   const p = new Set(knownProducts.map((r) => r.id));
   const s = new Set(knownSpecs.map((r) => r.key));
   const c = new Set(knownCourses.map((r) => r.key));
+  const t = new Set(knownTiers.map((r) => r.key));
   const fields: Record<string, string[]> = {};
   rules.productRules.forEach((r, i) => {
     if (!p.has(r.productId)) fields[`productRules[${i}].productId`] = ["No such product."];
@@ -105,7 +120,9 @@ async function checkReferences(db: Db, rules: RoutingRulesJson): Promise<void> {
       fields[`productRules[${i}].specialization`] = ["No such specialization."];
     }
     if (r.certification && !c.has(r.certification)) fields[`productRules[${i}].certification`] = ["No such course."];
+    if (r.minimumTier && !t.has(r.minimumTier)) fields[`productRules[${i}].minimumTier`] = ["No such tier."];
   });
+  if (!t.has(rules.minimumTier)) fields.minimumTier = ["No such tier."];
   if (rules.requiredCertification && !c.has(rules.requiredCertification)) {
     fields.requiredCertification = ["No such course."];
   }

@@ -329,10 +329,10 @@ export async function routingOptions(
 ): Promise<{ rulesVersion: number; requirements: Requirements; areas: string[]; options: RoutingOption[] }> {
   const now = nowOf(ctx);
   const { version, rules } = await currentRules(ctx.db);
-  const requirements = requirementsFor({ productId: lead.productId }, rules);
+  const { weights: tierWeights, ranks: tierRanks } = await routingWeightsInForce(ctx.db, now);
+  const requirements = requirementsFor({ productId: lead.productId }, rules, tierRanks);
   const areas = servingAreas({ country: lead.country, region: lead.region }, rules);
   const courseKeys = requirements.certifications;
-  const tierWeights = (await routingWeightsInForce(ctx.db, now)).weights;
   const [rows, agreement, offered, open, certRows, stats] = await Promise.all([
     ctx.db
       .select({

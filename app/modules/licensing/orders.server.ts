@@ -160,7 +160,8 @@ export async function catalogLines(db: Db, input: CreateOrderInput): Promise<Cat
  */
 export async function discountFor(db: Db, tier: Tier, at: Date): Promise<number> {
   const { benefits } = await benefitsInForce(db, at);
-  return benefits[tier].discountPercent;
+  // A tier the rules in force no longer hold (retired by a later version while still held) has no discount.
+  return benefits[tier]?.discountPercent ?? 0;
 }
 
 /**

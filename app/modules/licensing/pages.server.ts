@@ -19,8 +19,8 @@ import { catalogLines, discountFor } from "./orders.server";
 import { priceOrder } from "./pricing";
 import { licenseListSchema, type CreateOrderInput, type Currency } from "./schemas";
 import { stripeConfigured } from "./stripe.server";
-
-const tierLabels = { registered: "Registered", silver: "Silver", gold: "Gold" } as const;
+import { tierLadderInForce } from "~/modules/tiers/in-force.server";
+import { tierName } from "~/modules/tiers/rules";
 
 async function orderingPartner(ctx: Ctx) {
   const partnerId = assertOrderer(ctx.actor);
@@ -60,7 +60,7 @@ export async function orderFormOptions(ctx: Ctx) {
     cardAvailable: stripeConfigured(),
     invoiceAllowed: partner.invoiceTermsAllowed,
     discountPercent: partner.discountPercent,
-    tierLabel: tierLabels[partner.tier],
+    tierLabel: tierName(await tierLadderInForce(ctx.db, nowOf(ctx)), partner.tier),
   };
 }
 

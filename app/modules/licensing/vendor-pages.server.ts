@@ -16,13 +16,14 @@ import { CSV_BOM, toCsv, type CsvColumn } from "~/utils/csv";
 import { NotFoundError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
 import { minorToDecimal } from "~/modules/deals/schemas";
-import { benefitsInForce } from "~/modules/tiers/in-force.server";
+import { benefitsInForce, tierLadderInForce } from "~/modules/tiers/in-force.server";
+import { tierNames } from "~/modules/tiers/rules";
 import { assertCatalogAdmin, assertId, assertLicenseAdmin } from "./access.server";
 import { listCatalog, type CatalogEntry } from "./catalog.server";
 import { BASE_CURRENCY, rateInForce, toBaseMinor, utcDay, type RateRow } from "./currency";
 import { exchangeRateRows } from "./revenue.server";
 import { currencies, orderRef, type Currency } from "./schemas";
-import { invoiceTermsSchema, TIERS, tierLabels } from "./vendor-schemas";
+import { invoiceTermsSchema } from "./vendor-schemas";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Catalog
@@ -50,11 +51,12 @@ export async function catalogPageData(ctx: Ctx) {
   return {
     // Active products first, then by SKU.
     products: [...list].sort((a, b) => Number(b.active) - Number(a.active) || a.sku.localeCompare(b.sku)),
-    discounts: TIERS.map((tier) => ({
-      tier,
-      label: tierLabels[tier],
-      percent: inForce.benefits[tier].discountPercent,
+    discounts: inForce.ladder.map((t) => ({
+      tier: t.key,
+      label: t.name,
+      percent: inForce.benefits[t.key]?.discountPercent ?? 0,
     })),
+    tierNames: tierNames(inForce.ladder),
     rulesVersion: inForce.version,
     onTerms: partnerRows
       .filter((p) => p.invoiceTermsAllowed)
@@ -286,6 +288,8 @@ export async function revenueReport(ctx: Ctx, query: RevenueQuery) {
   return {
     query,
     base: BASE_CURRENCY,
+    /** Tier key → name in the rules in force (the partners' tier labels). */
+    tierNames: tierNames(await tierLadderInForce(ctx.db, now)),
     months: months.map((month) => ({ month, baseMinor: perMonth.get(month) ?? 0 })),
     totals: {
       baseMinor: converted.reduce((n, o) => n + o.baseMinor!, 0),

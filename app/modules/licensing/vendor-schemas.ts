@@ -1,12 +1,11 @@
 /**
- * The vendor licensing pages' shared pieces (server and browser): tier names
- * and the invoice-terms form (vendor-pages.server.ts applies it).
+ * The vendor licensing pages' shared pieces (server and browser): the tier key
+ * type and the invoice-terms form (vendor-pages.server.ts applies it).
  */
 import { z } from "zod";
 
-export type Tier = "registered" | "silver" | "gold";
-export const TIERS: readonly Tier[] = ["registered", "silver", "gold"];
-export const tierLabels: Record<Tier, string> = { registered: "Registered", silver: "Silver", gold: "Gold" };
+/** A programme tier key; the tier rules in force order and name them (pages get the names from their loaders). */
+export type Tier = string;
 
 /** Allow (yes) or withdraw (no) invoice payment for a partner (a distributor on terms). */
 export const invoiceTermsSchema = z.object({

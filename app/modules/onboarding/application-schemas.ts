@@ -17,9 +17,8 @@ export const businessTypeLabels: Record<BusinessType, string> = {
   systems_integrator: "Systems integrator",
 };
 
-export const partnerTiers = ["registered", "silver", "gold"] as const;
-export type PartnerTier = (typeof partnerTiers)[number];
-export const tierLabels: Record<PartnerTier, string> = { registered: "Registered", silver: "Silver", gold: "Gold" };
+/** A programme tier key: the tier rules in force list the tiers (approveApplication checks it is one of them). */
+export type PartnerTier = string;
 
 export const applicationStatuses = ["submitted", "info_requested", "approved", "rejected"] as const;
 export type ApplicationStatus = (typeof applicationStatuses)[number];
@@ -204,7 +203,10 @@ const reviewerMessage = (what: string) =>
     .max(MESSAGE_MAX, `Use at most ${MESSAGE_MAX} characters.`);
 
 export const approveSchema = z.object({
-  tier: z.enum(partnerTiers, { errorMap: () => ({ message: "Choose the initial tier." }) }),
+  tier: z
+    .string({ required_error: "Choose the initial tier." })
+    .trim()
+    .regex(/^[a-z][a-z0-9-]{0,29}$/, "Choose the initial tier."),
   ownerUserId: z
     .string({ required_error: "Choose the channel manager who owns the partner." })
     .uuid("Choose the channel manager who owns the partner."),

@@ -17,6 +17,8 @@ import {
 } from "~db/schema";
 import { createInvitationInTx } from "~/modules/accounts/invitations.server";
 import { recordAudit } from "~/modules/audit/record.server";
+import { tierLadderInForce } from "~/modules/tiers/in-force.server";
+import { tierName } from "~/modules/tiers/rules";
 import { nowOf, type Actor, type Ctx } from "~/modules/auth/actor";
 import { assertNotLimited, recordFailure } from "~/modules/auth/rate-limit.server";
 import { hashToken, newToken } from "~/modules/auth/tokens.server";
@@ -44,7 +46,6 @@ import {
   noteSchema,
   rejectSchema,
   requestInfoSchema,
-  tierLabels,
   type ApplicationFilter,
   type ApplicationInput,
 } from "./application-schemas";
@@ -744,6 +745,9 @@ export async function approveApplication(
   const { tier, ownerUserId } = parsed.data;
   const now = nowOf(ctx);
   const { actor } = ctx;
+  // The initial tier is one of the ladder in force.
+  const ladder = await tierLadderInForce(ctx.db, now);
+  if (!ladder.some((t) => t.key === tier)) throw new ValidationError({ tier: ["Choose the initial tier."] });
 
   for (let attempt = 1; ; attempt++) {
     try {
@@ -843,7 +847,7 @@ export async function approveApplication(
           data: {
             contactName: app.contactName,
             companyName: app.companyName,
-            tierLabel: tierLabels[tier],
+            tierLabel: tierName(ladder, tier),
             acceptUrl: invitation.acceptUrl,
             expiresAt: invitation.expiresAt.toUTCString(),
           },

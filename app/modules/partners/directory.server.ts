@@ -9,11 +9,12 @@ import {
   partnerNotes,
   partners,
   partnerStatus,
-  partnerTier,
   specializations,
   users,
 } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
+import { tierLadderInForce } from "~/modules/tiers/in-force.server";
+import type { TierLadder } from "~/modules/tiers/rules";
 import { nowOf, scopeOf, type Ctx } from "~/modules/auth/actor";
 import { normalizeDomain } from "~/modules/onboarding/domains";
 import { countries, countryName, isCountryCode } from "~/utils/countries";
@@ -62,7 +63,13 @@ export const directoryQuerySchema = z.object({
       .toUpperCase()
       .refine((c) => isCountryCode(c)),
   ),
-  tier: optional(z.enum(partnerTier.enumValues)),
+  /** A tier key (the ladder in force lists them; an unknown key matches nobody). */
+  tier: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z][a-z0-9-]{0,29}$/),
+  ),
   status: optional(z.enum(partnerStatus.enumValues)),
   specialization: optional(z.string().regex(/^[a-z0-9][a-z0-9-]{0,59}$/)),
   owner: optional(z.union([z.literal("unassigned"), z.string().uuid()])),
@@ -120,13 +127,18 @@ const countryCodesByName = sql.raw(
     .join(",")}}'::text[]`,
 );
 
-function directoryOrder(query: DirectoryQuery): SQL[] {
+/** Tiers sort by their place in the ladder in force (lowest first); a tier it no longer holds sorts after them. */
+function directoryOrder(query: DirectoryQuery, ladder: TierLadder): SQL[] {
   const direction = sortDirection(query) === "desc" ? desc : asc;
   const byName = sql`lower(${partners.name})`;
+  const ranks = sql`array[${sql.join(
+    ladder.map((t) => sql`${t.key}`),
+    sql`, `,
+  )}]::text[]`;
   const key: Record<DirectorySort, SQL | AnyPgColumn> = {
     name: byName,
     country: sql`array_position(${countryCodesByName}, ${partners.country})`,
-    tier: partners.tier,
+    tier: sql`coalesce(array_position(${ranks}, ${partners.tier}), ${ladder.length})`,
     status: partners.status,
     created: partners.createdAt,
   };
@@ -177,7 +189,7 @@ export async function listDirectory(ctx: Ctx, query: DirectoryQuery) {
     .from(partners)
     .leftJoin(owner, eq(owner.id, partners.ownerUserId))
     .where(where)
-    .orderBy(...directoryOrder(query))
+    .orderBy(...directoryOrder(query, await tierLadderInForce(ctx.db, nowOf(ctx))))
     .limit(DIRECTORY_PAGE_SIZE)
     .offset((page - 1) * DIRECTORY_PAGE_SIZE);
   return { rows, total, page, pageSize: DIRECTORY_PAGE_SIZE, sort: query.sort, dir: sortDirection(query) };
@@ -191,7 +203,7 @@ export async function exportDirectory(ctx: Ctx, query: DirectoryQuery) {
     .from(partners)
     .leftJoin(owner, eq(owner.id, partners.ownerUserId))
     .where(directoryWhere(ctx, query))
-    .orderBy(...directoryOrder(query))
+    .orderBy(...directoryOrder(query, await tierLadderInForce(ctx.db, nowOf(ctx))))
     .limit(EXPORT_ROW_CAP + 1);
   const truncated = rows.length > EXPORT_ROW_CAP;
   return { rows: truncated ? rows.slice(0, EXPORT_ROW_CAP) : rows, truncated };
@@ -251,7 +263,8 @@ export async function directoryOptions(ctx: Ctx) {
     countries: countryRows
       .map((c) => ({ code: c.code, name: countryName(c.code) }))
       .sort((a, b) => a.name.localeCompare(b.name, "en")),
-    tiers: partnerTier.enumValues,
+    /** The ladder in force, lowest first. */
+    tiers: (await tierLadderInForce(ctx.db, nowOf(ctx))).map((t) => ({ value: t.key, label: t.name })),
     statuses: partnerStatus.enumValues,
   };
 }

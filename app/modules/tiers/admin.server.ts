@@ -7,9 +7,9 @@
  * its transaction; publishing rules in force today re-evaluates every
  * partner in the same transaction.
  */
-import { asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, or, sql } from "drizzle-orm";
 import type { Db } from "~db/client";
-import { partners, partnerTierStates, tierChanges, tierRules, users } from "~db/schema";
+import { partners, partnerTierStates, tierChanges, tierRules, tiers, users } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import { nowOf, type Ctx } from "~/modules/auth/actor";
 import { isUniqueViolation } from "~/utils/db-errors.server";
@@ -26,8 +26,18 @@ import {
   rulesInForce,
   standingOf,
 } from "./evaluate.server";
-import { decideTier, movementOf, qualifyingTier, type Movement, type Tier, type TierRules } from "./rules";
-import { pinFormSchema, rulesFormSchema, toRules, unpinFormSchema } from "./schemas";
+import {
+  decideTier,
+  ladderOf,
+  movementOf,
+  qualifyingTier,
+  tierName,
+  tierRulesSchema,
+  type Movement,
+  type Tier,
+  type TierRules,
+} from "./rules";
+import { parseRulesForm, pinFormSchema, unpinFormSchema } from "./schemas";
 
 const DAY_MS = 86_400_000;
 
@@ -87,7 +97,15 @@ export async function tiersPageData(ctx: Ctx) {
     .innerJoin(partners, eq(partners.id, tierChanges.partnerId))
     .orderBy(desc(tierChanges.at))
     .limit(30);
-  return { now, inForce, versions, partners: standing, changes, courses: await courseNames(ctx.db) };
+  return {
+    now,
+    inForce,
+    ladder: ladderOf(inForce.rules),
+    versions,
+    partners: standing,
+    changes,
+    courses: await courseNames(ctx.db),
+  };
 }
 
 export interface PreviewRow {
@@ -125,7 +143,7 @@ export async function whatIf(db: Db, rules: TierRules, at: Date): Promise<Previe
   for (const p of rows) {
     const figures = await partnerFigures(db, p.id, at);
     const qualifying = qualifyingTier(rules, figures);
-    const decision = decideTier(standingOf(p.tier, stateOf.get(p.id)), qualifying, rules.graceDays, at);
+    const decision = decideTier(standingOf(p.tier, stateOf.get(p.id)), qualifying, rules, at);
     out.push({
       partnerId: p.id,
       name: p.name,
@@ -140,21 +158,69 @@ export async function whatIf(db: Db, rules: TierRules, at: Date): Promise<Previe
   return out;
 }
 
-function parseRules(raw: unknown): { rules: TierRules; effectiveAt: Date; note: string | null } {
-  const parsed = rulesFormSchema.safeParse(raw);
+interface ParsedRules {
+  rules: TierRules;
+  effectiveAt: Date;
+  note: string | null;
+  removed: Tier[];
+}
+
+function parseRules(raw: unknown): ParsedRules {
+  const parsed = parseRulesForm(raw);
   if (!parsed.success) throw new ValidationError(fieldErrorsOf(parsed.error));
+  const rules = tierRulesSchema.safeParse(parsed.data.rules);
+  // The form's checks cover the stored shape's; this guards the invariants (base tier first, keys and names once).
+  if (!rules.success) throw new ValidationError({ tiers: rules.error.issues.map((i) => i.message) });
   return {
-    rules: toRules(parsed.data),
+    rules: rules.data,
     effectiveAt: new Date(`${parsed.data.effectiveDate}T00:00:00Z`),
     note: parsed.data.note ?? null,
+    removed: parsed.data.removed,
   };
+}
+
+/**
+ * A tier leaves the ladder only when nobody depends on it: refused, on the
+ * tier's remove box, while any partner holds it, is pinned to it (a pin not
+ * yet ended) or is at risk of dropping to it. Those partners must move first
+ * (their figures, a pin to another tier, or the end of the grace period);
+ * the catalogue row stays, so history keeps naming it.
+ */
+async function assertRemovable(db: Db, removed: readonly Tier[], ladderNames: Record<Tier, string>, at: Date) {
+  if (removed.length === 0) return;
+  const fields: Record<string, string[]> = {};
+  for (const key of removed) {
+    // Cross-partner read (vendor admins only): who depends on the tier.
+    const rows = await db
+      .select({ name: partners.name })
+      .from(partners)
+      .leftJoin(partnerTierStates, eq(partnerTierStates.partnerId, partners.id))
+      .where(
+        or(
+          eq(partners.tier, key),
+          and(eq(partnerTierStates.pinnedTier, key), gt(partnerTierStates.pinnedUntil, at)),
+          and(eq(partnerTierStates.targetTier, key), isNotNull(partnerTierStates.atRiskSince)),
+        ),
+      )
+      .orderBy(asc(sql`lower(${partners.name})`));
+    if (rows.length === 0) continue;
+    const names = rows.slice(0, 3).map((r) => r.name);
+    const more = rows.length > 3 ? ` and ${rows.length - 3} more` : "";
+    fields[`${key}Remove`] = [
+      `${ladderNames[key] ?? key} cannot be removed while ${rows.length} partner${rows.length === 1 ? "" : "s"} hold${rows.length === 1 ? "s" : ""} it, ${rows.length === 1 ? "is" : "are"} pinned to it or ${rows.length === 1 ? "is" : "are"} due to drop to it (${names.join(", ")}${more}).`,
+    ];
+  }
+  if (Object.keys(fields).length) throw new ValidationError(fields);
 }
 
 /** The what-if preview of a draft (the admin form's values), evaluated now. */
 export async function previewRules(ctx: Ctx, raw: unknown): Promise<PreviewRow[]> {
   assertTierAdmin(ctx);
-  const { rules } = parseRules(raw);
-  return whatIf(ctx.db, rules, nowOf(ctx));
+  const now = nowOf(ctx);
+  const { rules, removed } = parseRules(raw);
+  const inForce = await rulesInForce(ctx.db, now);
+  await assertRemovable(ctx.db, removed, Object.fromEntries(inForce.rules.tiers.map((t) => [t.key, t.name])), now);
+  return whatIf(ctx.db, rules, now);
 }
 
 /**
@@ -166,13 +232,27 @@ export async function previewRules(ctx: Ctx, raw: unknown): Promise<PreviewRow[]
 export async function publishRules(ctx: Ctx, raw: unknown) {
   assertTierAdmin(ctx);
   const now = nowOf(ctx);
-  const { rules, effectiveAt, note } = parseRules(raw);
+  const { rules, effectiveAt, note, removed } = parseRules(raw);
   if (utcDate(effectiveAt) < utcDate(now)) {
     throw new ValidationError({ effectiveDate: ["The rules take effect today or later."] });
   }
   const effective = utcDate(effectiveAt) === utcDate(now) ? now : effectiveAt;
   try {
     return await ctx.db.transaction(async (tx) => {
+      // Checked in the transaction that publishes, so the standing it checks is the one the rules meet.
+      const inForce = await rulesInForce(tx, now);
+      await assertRemovable(tx, removed, Object.fromEntries(inForce.rules.tiers.map((t) => [t.key, t.name])), now);
+      // The catalogue holds every tier ever published (the tier columns reference it): new keys added, names updated.
+      for (const t of rules.tiers) {
+        await tx
+          .insert(tiers)
+          .values({ key: t.key, name: t.name, createdAt: now, updatedAt: now })
+          .onConflictDoUpdate({
+            target: tiers.key,
+            set: { name: t.name, updatedAt: now },
+            setWhere: sql`${tiers.name} <> excluded.name`,
+          });
+      }
       const [last] = await tx
         .select({ version: tierRules.version })
         .from(tierRules)
@@ -186,7 +266,8 @@ export async function publishRules(ctx: Ctx, raw: unknown) {
         action: "tier.rules_published",
         subjectType: "tier_rules",
         subjectId: String(version),
-        after: { version, effectiveAt: effective.toISOString(), note, rules },
+        before: { version: inForce.version, tiers: inForce.rules.tiers.map((t) => t.key) },
+        after: { version, effectiveAt: effective.toISOString(), note, rules, removedTiers: removed },
       });
       let changed = 0;
       if (effective.getTime() <= now.getTime()) {
@@ -226,9 +307,11 @@ export async function pinPartnerTier(ctx: Ctx, raw: unknown) {
   const now = nowOf(ctx);
   const { partnerId, tier, reason, until } = parsed.data;
   const end = new Date(new Date(`${until}T00:00:00Z`).getTime() + DAY_MS);
-  if (until <= utcDate(now)) {
-    throw new ValidationError({ until: ["The pin must end after today."] });
-  }
+  const { rules } = await rulesInForce(ctx.db, now);
+  const fields: Record<string, string[]> = {};
+  if (!rules.tiers.some((t) => t.key === tier)) fields.tier = ["Choose a tier."];
+  if (until <= utcDate(now)) fields.until = ["The pin must end after today."];
+  if (Object.keys(fields).length) throw new ValidationError(fields);
   return ctx.db.transaction(async (tx) => {
     const [partner] = await tx
       .select({ id: partners.id, status: partners.status, tier: partners.tier })
@@ -258,7 +341,8 @@ export async function pinPartnerTier(ctx: Ctx, raw: unknown) {
       after: { pinnedTier: tier, reason, pinnedUntil: end.toISOString() },
     });
     const r = await reevaluatePartnerTier(tx, { partnerId, at: now, reason: "pinned", actor: ctx.actor });
-    return { tier: r?.standing.tier ?? tier, until: end };
+    const held = r?.standing.tier ?? tier;
+    return { tier: held, tierName: tierName(rules.tiers, held), until: end };
   });
 }
 

@@ -28,12 +28,14 @@ import {
   qualifyingTier,
   requirementProgress,
   requirementText,
-  tierLabels,
+  tierDefinition,
+  tierName,
   trailingStart,
   type PartnerFigures,
   type Tier,
   type TierChangeDecision,
   type TierDecision,
+  type TierLadder,
   type TierStanding,
 } from "./rules";
 import { rulesInForce, type RulesVersion } from "./in-force.server";
@@ -171,7 +173,7 @@ export async function reevaluatePartnerTier(
   const figures = await partnerFigures(tx, partnerId, at);
   const before = standingOf(partner.tier, state);
   const qualifying = qualifyingTier(rules.rules, figures);
-  const decision = decideTier(before, qualifying, rules.rules.graceDays, at);
+  const decision = decideTier(before, qualifying, rules.rules, at);
   const s = decision.standing;
 
   await tx
@@ -204,8 +206,9 @@ export async function reevaluatePartnerTier(
         actor,
         at,
         rulesVersion: rules.version,
+        ladder: rules.rules.tiers,
         admins,
-        needs: requirementProgress(figures, rules.rules.tiers[s.tier].requirements)
+        needs: requirementProgress(figures, tierDefinition(rules.rules, s.tier)?.requirements ?? noRequirements)
           .filter((p) => !p.met)
           .map((p) => requirementText(p, names)),
       });
@@ -214,12 +217,14 @@ export async function reevaluatePartnerTier(
   return { ...decision, partnerId, before, rulesVersion: rules.version, figures };
 }
 
-const headlines: Record<TierChangeDecision["kind"], (c: TierChangeDecision) => string> = {
-  upgrade: (c) => `your programme tier is now ${tierLabels[c.to]} (was ${tierLabels[c.from]})`,
-  downgrade: (c) => `your programme tier is now ${tierLabels[c.to]} (was ${tierLabels[c.from]})`,
-  at_risk: (c) => `your ${tierLabels[c.from]} tier is at risk`,
-  recovered: (c) => `your ${tierLabels[c.to]} tier is no longer at risk`,
-  pin_ended: (c) => `the vendor's hold on your ${tierLabels[c.to]} tier ended`,
+const noRequirements = { certifications: [], revenueUsdMinor: 0, wonDeals: 0, acceptanceRate: null };
+
+const headlines: Record<TierChangeDecision["kind"], (c: TierChangeDecision, l: (t: string) => string) => string> = {
+  upgrade: (c, l) => `your programme tier is now ${l(c.to)} (was ${l(c.from)})`,
+  downgrade: (c, l) => `your programme tier is now ${l(c.to)} (was ${l(c.from)})`,
+  at_risk: (c, l) => `your ${l(c.from)} tier is at risk`,
+  recovered: (c, l) => `your ${l(c.to)} tier is no longer at risk`,
+  pin_ended: (c, l) => `the vendor's hold on your ${l(c.to)} tier ended`,
 };
 
 async function recordChange(
@@ -233,11 +238,14 @@ async function recordChange(
     actor: Pick<Actor, "userId" | "label" | "ip">;
     at: Date;
     rulesVersion: number;
+    /** The ladder of the rules applied: the tiers' names in the mails. */
+    ladder: TierLadder;
     admins: { address: string; name: string }[];
     needs: string[];
   },
 ): Promise<void> {
   const { partner, change, standing, at } = input;
+  const label = (t: string) => tierName(input.ladder, t);
   const dueAt = change.kind === "at_risk" ? standing.downgradeDueAt : null;
   const [row] = await tx
     .insert(tierChanges)
@@ -275,8 +283,8 @@ async function recordChange(
       template: "tier-at-risk",
       data: {
         partnerName: partner.name,
-        tierLabel: tierLabels[change.from],
-        targetTierLabel: tierLabels[change.to],
+        tierLabel: label(change.from),
+        targetTierLabel: label(change.to),
         dueDate: day(dueAt),
         needs: input.needs,
         dashboardUrl,
@@ -289,7 +297,7 @@ async function recordChange(
   const pin = standing.pin;
   const message =
     pin && (change.kind === "upgrade" || change.kind === "downgrade")
-      ? `The vendor set your tier to ${tierLabels[pin.tier]} until ${day(new Date(pin.until.getTime() - 1))}: ${pin.reason}`
+      ? `The vendor set your tier to ${label(pin.tier)} until ${day(new Date(pin.until.getTime() - 1))}: ${pin.reason}`
       : change.kind === "downgrade"
         ? "The grace period ended without the requirements being met. Your scorecard shows what the next tier needs."
         : change.kind === "upgrade"
@@ -300,7 +308,12 @@ async function recordChange(
   await enqueueMail(tx, {
     to: input.admins,
     template: "tier-changed",
-    data: { partnerName: partner.name, headline: capitalise(headlines[change.kind](change)), message, dashboardUrl },
+    data: {
+      partnerName: partner.name,
+      headline: capitalise(headlines[change.kind](change, label)),
+      message,
+      dashboardUrl,
+    },
     dedupeKey: `tier-change:${row!.id}`,
     partnerId: partner.id,
   });

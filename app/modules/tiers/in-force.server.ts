@@ -8,7 +8,7 @@
 import { asc, desc, lte } from "drizzle-orm";
 import type { Db } from "~db/client";
 import { tierRules } from "~db/schema";
-import { TIERS, type Tier, type TierBenefits, type TierRules } from "./rules";
+import { ladderOf, tierRanks, type Tier, type TierBenefits, type TierLadder, type TierRules } from "./rules";
 
 export interface RulesVersion {
   version: number;
@@ -38,14 +38,16 @@ export async function rulesInForce(db: Db, at: Date): Promise<RulesVersion> {
 export interface BenefitsInForce {
   /** The rules version the benefits come from. */
   version: number;
+  /** Its ladder (keys and names, lowest first). */
+  ladder: TierLadder;
   benefits: Record<Tier, TierBenefits>;
 }
 
 /** Every tier's benefits (discount, routing weight, protection days) in the rules in force at `at`. */
 export async function benefitsInForce(db: Db, at: Date): Promise<BenefitsInForce> {
   const { version, rules } = await rulesInForce(db, at);
-  const benefits = Object.fromEntries(TIERS.map((t) => [t, rules.tiers[t].benefits])) as Record<Tier, TierBenefits>;
-  return { version, benefits };
+  const benefits: Record<Tier, TierBenefits> = Object.fromEntries(rules.tiers.map((t) => [t.key, t.benefits]));
+  return { version, ladder: ladderOf(rules), benefits };
 }
 
 /**
@@ -60,12 +62,21 @@ export async function protectionDaysFor(db: Db, tier: Tier, at: Date): Promise<n
   return typeof days === "number" && Number.isInteger(days) && days >= 1 ? days : null;
 }
 
-/** Each tier's lead routing weight (0..1) in the rules in force at `at`: the routing engine's tier part of a score. */
+/**
+ * Each tier's lead routing weight (0..1) in the rules in force at `at` (the
+ * routing engine's tier part of a score) and each tier's rank in their ladder
+ * (a rule's minimum tier compares with it).
+ */
 export async function routingWeightsInForce(
   db: Db,
   at: Date,
-): Promise<{ version: number; weights: Record<Tier, number> }> {
-  const { version, benefits } = await benefitsInForce(db, at);
-  const weights = Object.fromEntries(TIERS.map((t) => [t, benefits[t].routingWeight])) as Record<Tier, number>;
-  return { version, weights };
+): Promise<{ version: number; weights: Record<Tier, number>; ranks: Record<Tier, number> }> {
+  const { version, rules } = await rulesInForce(db, at);
+  const weights: Record<Tier, number> = Object.fromEntries(rules.tiers.map((t) => [t.key, t.benefits.routingWeight]));
+  return { version, weights, ranks: tierRanks(rules.tiers) };
+}
+
+/** The ladder (tier keys and names, lowest first) of the rules in force at `at`: labels, selects and comparisons. */
+export async function tierLadderInForce(db: Db, at: Date): Promise<TierLadder> {
+  return ladderOf((await rulesInForce(db, at)).rules);
 }

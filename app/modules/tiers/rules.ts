@@ -7,20 +7,72 @@
  * scorecards, so a preview shows exactly what publishing does.
  */
 import { z } from "zod";
-import type { TierRulesJson } from "~db/schema";
+import type { TierDefinitionJson, TierRulesJson } from "~db/schema";
 
-export const TIERS = ["registered", "silver", "gold"] as const;
-export type Tier = (typeof TIERS)[number];
-export const TIER_RANK: Record<Tier, number> = { registered: 0, silver: 1, gold: 2 };
-export const tierLabels: Record<Tier, string> = { registered: "Registered", silver: "Silver", gold: "Gold" };
+/** A tier key: a slug from the rules' ladder (and the `tiers` catalogue), e.g. "registered", "gold", "silver-plus". */
+export type Tier = string;
+/** The base tier: first in every ladder, never removed, a new partner's tier. */
+export const BASE_TIER: Tier = "registered";
 export const DEFAULT_GRACE_DAYS = 60;
 const DAY_MS = 86_400_000;
 
 export type TierRules = TierRulesJson;
-export type TierRequirements = TierRules["tiers"][Tier]["requirements"];
-export type TierBenefits = TierRules["tiers"][Tier]["benefits"];
+export type TierDefinition = TierDefinitionJson;
+export type TierRequirements = TierDefinition["requirements"];
+export type TierBenefits = TierDefinition["benefits"];
+
+/** A tier's key and display name, in ladder order (lowest first): what labels, selects and comparisons read. */
+export interface TierInfo {
+  key: Tier;
+  name: string;
+}
+export type TierLadder = readonly TierInfo[];
+
+/** The ladder (keys and names, lowest first) of a rule set. */
+export function ladderOf(rules: Pick<TierRules, "tiers">): TierInfo[] {
+  return rules.tiers.map((t) => ({ key: t.key, name: t.name }));
+}
+
+/**
+ * A tier's position in the ladder (0 = registered). A key the ladder does not
+ * hold (a tier retired by a later version) ranks above every tier, so a
+ * partner still holding it is "above what it qualifies for": at risk for the
+ * grace period, then moved to the tier it qualifies for.
+ */
+export function tierRank(ladder: TierLadder, tier: Tier): number {
+  const i = ladder.findIndex((t) => t.key === tier);
+  return i === -1 ? Number.POSITIVE_INFINITY : i;
+}
+
+/** Each tier's rank by key (for code that compares many tiers, e.g. lead routing). */
+export function tierRanks(ladder: TierLadder): Record<Tier, number> {
+  return Object.fromEntries(ladder.map((t, i) => [t.key, i]));
+}
+
+/** A tier's display name in the ladder; a key it does not hold reads as the key, capitalised. */
+export function tierName(ladder: TierLadder, tier: Tier): string {
+  return ladder.find((t) => t.key === tier)?.name ?? tier.charAt(0).toUpperCase() + tier.slice(1).replace(/-/g, " ");
+}
+
+/** Key → display name of every tier of the ladder (for pages that label many rows). */
+export function tierNames(ladder: TierLadder): Record<Tier, string> {
+  return Object.fromEntries(ladder.map((t) => [t.key, t.name]));
+}
+
+/** A tier's definition (requirements and benefits) in the rules; undefined when the rules do not hold it. */
+export function tierDefinition(rules: TierRules, tier: Tier): TierDefinition | undefined {
+  return rules.tiers.find((t) => t.key === tier);
+}
 
 const count = (max: number) => z.coerce.number().int().min(0).max(max);
+
+/** A tier key: a lowercase slug ("platinum", "silver-plus"). "new" is reserved (the admin form's new-tier fields). */
+export const TIER_KEY_PATTERN = /^[a-z][a-z0-9-]{0,29}$/;
+export const tierKeySchema = z
+  .string()
+  .trim()
+  .regex(TIER_KEY_PATTERN, "Use lowercase letters, digits and dashes, starting with a letter (at most 30).")
+  .refine((k) => k !== "new", "“new” is reserved; choose another key.");
 
 const requirementsSchema = z.object({
   certifications: z
@@ -48,12 +100,26 @@ const benefitsSchema = z.object({
   protectionDays: z.coerce.number().int().min(1).max(730),
 });
 
-const tierSchema = z.object({ requirements: requirementsSchema, benefits: benefitsSchema });
+const tierSchema = z.object({
+  key: tierKeySchema,
+  name: z.string().trim().min(1).max(40),
+  requirements: requirementsSchema,
+  benefits: benefitsSchema,
+});
 
-/** A rule set as stored and as published (the admin form builds one). */
+/** At most this many tiers in a ladder. */
+export const MAX_TIERS = 10;
+
+/** A rule set as stored and as published (the admin form builds one): the ladder lowest first, registered first. */
 export const tierRulesSchema = z.object({
   graceDays: z.coerce.number().int().min(0).max(365),
-  tiers: z.object({ registered: tierSchema, silver: tierSchema, gold: tierSchema }),
+  tiers: z
+    .array(tierSchema)
+    .min(1)
+    .max(MAX_TIERS)
+    .refine((l) => l[0]?.key === BASE_TIER, `The ladder starts with the base tier (${BASE_TIER}).`)
+    .refine((l) => new Set(l.map((t) => t.key)).size === l.length, "Each tier key once.")
+    .refine((l) => new Set(l.map((t) => t.name.toLowerCase())).size === l.length, "Each tier name once."),
 }) satisfies z.ZodType<TierRules, z.ZodTypeDef, unknown>;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -141,19 +207,23 @@ export function meets(figures: PartnerFigures, req: TierRequirements): boolean {
   return requirementProgress(figures, req).every((p) => p.met);
 }
 
-/** The highest tier whose requirements the figures meet (registered at least). */
+/** The highest tier of the ladder whose requirements the figures meet (the base tier at least). */
 export function qualifyingTier(rules: TierRules, figures: PartnerFigures): Tier {
-  for (const tier of [...TIERS].reverse()) {
-    if (tier === "registered" || meets(figures, rules.tiers[tier].requirements)) return tier;
+  for (let i = rules.tiers.length - 1; i > 0; i--) {
+    const t = rules.tiers[i]!;
+    if (meets(figures, t.requirements)) return t.key;
   }
-  return "registered";
+  return rules.tiers[0]?.key ?? BASE_TIER;
 }
 
-export function nextTier(tier: Tier): Tier | null {
-  return TIERS[TIER_RANK[tier] + 1] ?? null;
+/** The tier above `tier` in the ladder (null at the top; for a key the ladder does not hold, null). */
+export function nextTier(ladder: TierLadder, tier: Tier): Tier | null {
+  const rank = tierRank(ladder, tier);
+  return Number.isFinite(rank) ? (ladder[rank + 1]?.key ?? null) : null;
 }
 
-export const tierBelow = (a: Tier, b: Tier) => TIER_RANK[a] < TIER_RANK[b];
+/** `a` ranks below `b` in the ladder. */
+export const tierBelow = (ladder: TierLadder, a: Tier, b: Tier) => tierRank(ladder, a) < tierRank(ladder, b);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Grace period and pinning
@@ -190,8 +260,8 @@ export interface TierDecision {
 }
 
 /**
- * The evaluation at `at`, given the standing so far and the tier the figures
- * qualify for:
+ * The evaluation at `at`, given the standing so far, the tier the figures
+ * qualify for and the rules (their ladder orders the tiers; their grace period):
  * - a pin in force holds the pinned tier (nothing else changes, the partner is not at risk);
  *   a pin past its end date ends, and the rules apply from then on (a grace period starts if below);
  * - qualifying above the tier: upgrade at once (at risk cleared);
@@ -199,7 +269,14 @@ export interface TierDecision {
  * - qualifying below: at risk from now with the downgrade due after `graceDays`;
  *   once due, down to the tier it qualifies for then.
  */
-export function decideTier(prev: TierStanding, qualifying: Tier, graceDays: number, at: Date): TierDecision {
+export function decideTier(
+  prev: TierStanding,
+  qualifying: Tier,
+  rules: Pick<TierRules, "tiers" | "graceDays">,
+  at: Date,
+): TierDecision {
+  const { graceDays } = rules;
+  const ladder = rules.tiers;
   const changes: TierChangeDecision[] = [];
   let s: TierStanding = { ...prev };
   if (s.pin) {
@@ -213,7 +290,7 @@ export function decideTier(prev: TierStanding, qualifying: Tier, graceDays: numb
       };
       if (held.tier !== prev.tier)
         changes.push({
-          kind: tierBelow(prev.tier, held.tier) ? "upgrade" : "downgrade",
+          kind: tierBelow(ladder, prev.tier, held.tier) ? "upgrade" : "downgrade",
           from: prev.tier,
           to: held.tier,
         });
@@ -222,7 +299,7 @@ export function decideTier(prev: TierStanding, qualifying: Tier, graceDays: numb
     changes.push({ kind: "pin_ended", from: s.tier, to: s.tier });
     s = { tier: s.tier, atRiskSince: null, downgradeDueAt: null, targetTier: null, pin: null };
   }
-  if (tierBelow(s.tier, qualifying)) {
+  if (tierBelow(ladder, s.tier, qualifying)) {
     changes.push({ kind: "upgrade", from: s.tier, to: qualifying });
     return {
       standing: { tier: qualifying, atRiskSince: null, downgradeDueAt: null, targetTier: null, pin: null },

@@ -17,20 +17,27 @@ import { scopeWhere } from "~/modules/partners/scope.server";
 import { ForbiddenError } from "~/utils/errors.server";
 import { isVendorRole } from "~/utils/permissions";
 import { EVALUATED_STATUSES, courseNames, partnerFigures, rulesInForce } from "./evaluate.server";
+import { tierLadderInForce } from "./in-force.server";
 import {
-  TIERS,
+  BASE_TIER,
   expiryForecast,
+  ladderOf,
   nextTier,
   qualifyingTier,
   requirementProgress,
   tierBelow,
+  tierDefinition,
+  tierName,
   trailingStart,
   type Tier,
+  type TierInfo,
 } from "./rules";
 
 /** Certifications expiring within this many days are listed with what they would cost. */
 export const EXPIRY_HORIZON_DAYS = 60;
 const DAY_MS = 86_400_000;
+
+const noRequirements = { certifications: [], revenueUsdMinor: 0, wonDeals: 0, acceptanceRate: null };
 
 export async function partnerScorecard(ctx: Ctx) {
   const partnerId = ctx.actor.partnerId;
@@ -47,14 +54,15 @@ export async function partnerScorecard(ctx: Ctx) {
   const figures = await partnerFigures(ctx.db, partnerId, now);
   const names = { ...(await courseNames(ctx.db)), ...figures.certificationNames };
   const tier = partner.tier;
-  const next = nextTier(tier);
+  const ladder = ladderOf(rules);
+  const next = nextTier(ladder, tier);
   const forecast = expiryForecast(rules, figures, now, EXPIRY_HORIZON_DAYS).map((e) => ({
     name: e.person.name,
     courseKey: e.courseKey,
     certificationName: names[e.courseKey] ?? e.courseKey,
     expiresAt: e.person.expiresAt,
     tierAfter: e.tierAfter,
-    costsTier: tierBelow(e.tierAfter, tier),
+    costsTier: tierBelow(ladder, e.tierAfter, tier),
   }));
   const since = trailingStart(now);
   const leadStats = (await partnerLeadStats(ctx.db, { partnerIds: [partnerId], since })).get(partnerId)!;
@@ -77,17 +85,21 @@ export async function partnerScorecard(ctx: Ctx) {
     tier,
     qualifying: qualifyingTier(rules, figures),
     rulesVersion: version,
-    benefits: rules.tiers[tier].benefits,
+    /** The ladder in force (keys and names, lowest first): the page's labels. */
+    ladder,
+    benefits: tierDefinition(rules, tier)?.benefits ?? null,
     atRisk:
       state?.atRiskSince && state.downgradeDueAt
-        ? { since: state.atRiskSince, due: state.downgradeDueAt, target: (state.targetTier ?? "registered") as Tier }
+        ? { since: state.atRiskSince, due: state.downgradeDueAt, target: state.targetTier ?? BASE_TIER }
         : null,
     pin:
       state?.pinnedTier && state.pinnedUntil && state.pinnedUntil.getTime() > now.getTime()
         ? { tier: state.pinnedTier, until: state.pinnedUntil, reason: state.pinReason ?? "" }
         : null,
-    keep: requirementProgress(figures, rules.tiers[tier].requirements),
-    next: next ? { tier: next, progress: requirementProgress(figures, rules.tiers[next].requirements) } : null,
+    keep: requirementProgress(figures, tierDefinition(rules, tier)?.requirements ?? noRequirements),
+    next: next
+      ? { tier: next, progress: requirementProgress(figures, tierDefinition(rules, next)!.requirements) }
+      : null,
     courseNames: names,
     revenue: { usdMinor: figures.revenueUsdMinor, orders: figures.revenueOrders, missingRates: figures.missingRates },
     expiring: forecast,
@@ -123,14 +135,20 @@ export async function vendorScorecard(ctx: Ctx) {
     .where(evaluated)
     .groupBy(partners.country, partners.tier)
     .orderBy(asc(partners.country));
+  // The ladder in force orders and names the tiers; a tier still held but retired from it is listed after them.
+  const ladder: TierInfo[] = [...(await tierLadderInForce(ctx.db, now))];
+  for (const r of byCountryTier) {
+    if (!ladder.some((t) => t.key === r.tier)) ladder.push({ key: r.tier, name: tierName(ladder, r.tier) });
+  }
+  const zeroes = () => Object.fromEntries(ladder.map((t) => [t.key, 0])) as Record<Tier, number>;
   const countries = new Map<string, Record<Tier, number>>();
   for (const r of byCountryTier) {
-    const row = countries.get(r.country) ?? { registered: 0, silver: 0, gold: 0 };
-    row[r.tier] += r.n;
+    const row = countries.get(r.country) ?? zeroes();
+    row[r.tier] = (row[r.tier] ?? 0) + r.n;
     countries.set(r.country, row);
   }
-  const byTier = Object.fromEntries(TIERS.map((t) => [t, 0])) as Record<Tier, number>;
-  for (const r of byCountryTier) byTier[r.tier] += r.n;
+  const byTier = zeroes();
+  for (const r of byCountryTier) byTier[r.tier] = (byTier[r.tier] ?? 0) + r.n;
 
   const qStart = quarterStart(now);
   const movements = await ctx.db
@@ -195,9 +213,11 @@ export async function vendorScorecard(ctx: Ctx) {
   const answered = Number(s.answered);
   return {
     totalPartners: all.length,
+    /** The ladder in force (lowest first), with any retired tier still held after it. */
+    ladder,
     byTier,
     byCountry: [...countries.entries()]
-      .map(([country, tiers]) => ({ country, tiers, total: tiers.registered + tiers.silver + tiers.gold }))
+      .map(([country, tiers]) => ({ country, tiers, total: Object.values(tiers).reduce((a, b) => a + b, 0) }))
       .sort((a, b) => b.total - a.total || a.country.localeCompare(b.country)),
     quarterStart: qStart,
     movements,

@@ -9,7 +9,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { approveDeal, getDealForReview } from "~/modules/deals/review.server";
 import { ctxFor, setupTestDb, type TestUser } from "../../support/factories";
-import { DAY, insertRules, testRules } from "../tiers/tier-fixtures";
+import { DAY, insertRules, testRules, tierIn } from "../tiers/tier-fixtures";
 import { dealRow, insertDeal, partnerWithPeople, vendorStaff } from "./deal-fixtures";
 
 const db = setupTestDb();
@@ -20,9 +20,9 @@ let manager: TestUser;
 beforeAll(async () => {
   ({ manager } = await vendorStaff(db()));
   const rules = testRules("relay", "tls");
-  rules.tiers.registered.benefits.protectionDays = 30;
-  rules.tiers.silver.benefits.protectionDays = 60;
-  rules.tiers.gold.benefits.protectionDays = 120;
+  tierIn(rules, "registered").benefits.protectionDays = 30;
+  tierIn(rules, "silver").benefits.protectionDays = 60;
+  tierIn(rules, "gold").benefits.protectionDays = 120;
   await insertRules(db(), 50, RULES_FROM, rules);
 });
 

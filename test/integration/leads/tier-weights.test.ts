@@ -14,7 +14,7 @@ import { routingOptions, vendorLeadDetail } from "~/modules/leads/vendor-detail.
 import { createPartner, createUser, ctxFor, setupTestDb, unique, type TestUser } from "../../support/factories";
 import { createTestLead } from "../../support/lead-factories";
 import { routingDecisionsOf } from "~/modules/leads/decisions.server";
-import { insertRules, testRules } from "../tiers/tier-fixtures";
+import { insertRules, testRules, tierIn } from "../tiers/tier-fixtures";
 
 const db = setupTestDb();
 const RULES_FROM = new Date("2031-06-01T00:00:00Z");
@@ -29,9 +29,9 @@ let silver: Partner;
 beforeAll(async () => {
   cm = await createUser(db(), { role: "channel_manager" });
   const rules = testRules("relay", "tls");
-  rules.tiers.registered.benefits.routingWeight = SILVER_FIRST.registered;
-  rules.tiers.silver.benefits.routingWeight = SILVER_FIRST.silver;
-  rules.tiers.gold.benefits.routingWeight = SILVER_FIRST.gold;
+  tierIn(rules, "registered").benefits.routingWeight = SILVER_FIRST.registered;
+  tierIn(rules, "silver").benefits.routingWeight = SILVER_FIRST.silver;
+  tierIn(rules, "gold").benefits.routingWeight = SILVER_FIRST.gold;
   await insertRules(db(), 70, RULES_FROM, rules);
   region = `NL-${unique("r")
     .replace(/[^a-z0-9]/gi, "")

@@ -20,6 +20,7 @@ import {
   orderRow,
   type LicensingPartner,
 } from "../../support/licensing-factories";
+import { tierIn } from "../tiers/tier-fixtures";
 
 licensingTestEnv();
 const db = setupTestDb();
@@ -41,13 +42,13 @@ const order = async (now: Date) =>
 describe("tier discounts from the tier rules in force", () => {
   it("a new rules version's Silver discount prices new orders; an earlier order keeps its own", async () => {
     const { rules, version } = await rulesInForce(db(), BEFORE);
-    expect(rules.tiers.silver.benefits.discountPercent).toBe(20);
+    expect(tierIn(rules, "silver").benefits.discountPercent).toBe(20);
 
     const earlier = await order(BEFORE);
     expect(earlier).toMatchObject({ discountPercent: 20, subtotalMinor: 220_000, totalMinor: 176_000 });
 
     const next = structuredClone(rules);
-    next.tiers.silver.benefits.discountPercent = 25;
+    tierIn(next, "silver").benefits.discountPercent = 25;
     const published = await publishRules(ctxFor(db(), admin, BEFORE), {
       ...formValuesOf(next),
       effectiveDate: "2031-03-02",

@@ -27,6 +27,7 @@ import {
   stateOf,
   testRules,
   tierAudits,
+  tierIn,
   tierCourses,
   tierMails,
   tierOf,
@@ -85,7 +86,7 @@ describe("what-if and publishing", () => {
 
     // "Raise Gold to 3 certified relay engineers."
     const draft = testRules(relay.key, tls.key);
-    draft.tiers.gold.requirements.certifications = [
+    tierIn(draft, "gold").requirements.certifications = [
       { courseKey: relay.key, min: 3 },
       { courseKey: tls.key, min: 1 },
     ];

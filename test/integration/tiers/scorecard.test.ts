@@ -118,7 +118,7 @@ describe("vendor scorecard", () => {
     const manager = await createUser(db(), { role: "channel_manager" });
     const card = await vendorScorecard(ctxFor(db(), manager, T));
     expect(card.byCountry.find((c) => c.country === "JP")!.tiers.gold).toBeGreaterThanOrEqual(1);
-    expect(card.byTier.gold + card.byTier.silver + card.byTier.registered).toBe(card.totalPartners);
+    expect(card.byTier.gold! + card.byTier.silver! + card.byTier.registered!).toBe(card.totalPartners);
     expect(card.atRisk.map((p) => p.partnerId)).toContain(jp.partner.id);
     expect(card.topByRevenue[0]).toMatchObject({ id: jp.partner.id, usdMinor: 99_000_000 });
     expect(card.movements.map((m) => [m.partnerId, m.kind])).toContainEqual([jp.partner.id, "at_risk"]);

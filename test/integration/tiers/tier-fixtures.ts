@@ -16,6 +16,8 @@ import {
   partnerTierStates,
   tierChanges,
   tierRules,
+  tiers,
+  type TierDefinitionJson,
   type TierRulesJson,
 } from "../../../db/schema";
 import { createPartner, createUser, unique } from "../../support/factories";
@@ -33,12 +35,16 @@ export function testRules(relay: string, tls: string, over: Partial<TierRulesJso
   });
   return {
     graceDays: 60,
-    tiers: {
-      registered: {
+    tiers: [
+      {
+        key: "registered",
+        name: "Registered",
         requirements: { certifications: [], revenueUsdMinor: 0, wonDeals: 0, acceptanceRate: null },
         benefits: benefits(10, 0),
       },
-      silver: {
+      {
+        key: "silver",
+        name: "Silver",
         requirements: {
           certifications: [{ courseKey: relay, min: 1 }],
           revenueUsdMinor: 2_000_000,
@@ -47,7 +53,9 @@ export function testRules(relay: string, tls: string, over: Partial<TierRulesJso
         },
         benefits: benefits(20, 0.5),
       },
-      gold: {
+      {
+        key: "gold",
+        name: "Gold",
         requirements: {
           certifications: [
             { courseKey: relay, min: 2 },
@@ -59,13 +67,44 @@ export function testRules(relay: string, tls: string, over: Partial<TierRulesJso
         },
         benefits: benefits(30, 1),
       },
-    },
+    ],
     ...over,
   };
 }
 
-/** Inserts a rule version in force from `effectiveAt`. */
+/** A tier's definition in test rules (for tests that change one benefit or requirement). */
+export function tierIn(rules: TierRulesJson, key: string): TierDefinitionJson {
+  const t = rules.tiers.find((x) => x.key === key);
+  if (!t) throw new Error(`tierIn: no tier ${key}`);
+  return t;
+}
+
+/** Platinum above Gold: 3 relay + 2 tls, $250,000, 4 won deals; 40 % discount, 120 protection days. */
+export function platinumTier(relay: string, tls: string): TierDefinitionJson {
+  return {
+    key: "platinum",
+    name: "Platinum",
+    requirements: {
+      certifications: [
+        { courseKey: relay, min: 3 },
+        { courseKey: tls, min: 2 },
+      ],
+      revenueUsdMinor: 25_000_000,
+      wonDeals: 4,
+      acceptanceRate: null,
+    },
+    benefits: { discountPercent: 40, routingWeight: 0.9, protectionDays: 120 },
+  };
+}
+
+/** Inserts a rule version in force from `effectiveAt` (and its tiers into the catalogue, as publishing does). */
 export async function insertRules(db: Db, version: number, effectiveAt: Date, rules: TierRulesJson) {
+  for (const t of rules.tiers) {
+    await db
+      .insert(tiers)
+      .values({ key: t.key, name: t.name })
+      .onConflictDoUpdate({ target: tiers.key, set: { name: t.name } });
+  }
   await db.insert(tierRules).values({ version, effectiveAt, rules, note: `test v${version}` });
 }
 
@@ -79,7 +118,7 @@ export async function tierCourses(db: Db) {
 }
 
 /** A partner of `tier` with an admin (who gets the tier mails). */
-export async function tierPartner(db: Db, tier: "registered" | "silver" | "gold", country = "NL") {
+export async function tierPartner(db: Db, tier: string, country = "NL") {
   const partner = await createPartner(db, { tier, country });
   const admin = await createUser(db, { role: "partner_admin", partnerId: partner.id });
   return { partner, admin };

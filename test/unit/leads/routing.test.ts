@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import type { RoutingRulesJson } from "~db/schema";
 import {
+  requirementsFor,
   decide,
   exclusionWords,
   hashSeed,
@@ -20,6 +21,7 @@ import {
   timeToAcceptPart,
   type LeadFacts,
   type PartnerFacts,
+  type TierRanks,
   type TierWeights,
 } from "~/modules/leads/routing";
 
@@ -48,6 +50,8 @@ const rules: RoutingRulesJson = {
 
 /** The initial tier rules' routing weights (migration 0010). */
 const TW: TierWeights = { registered: 0, silver: 0.5, gold: 1 };
+/** The ladder of the tier rules in force: registered < silver < gold. */
+const TR: TierRanks = { registered: 0, silver: 1, gold: 2 };
 
 function partner(id: string, over: Partial<PartnerFacts> = {}): PartnerFacts {
   return {
@@ -163,7 +167,7 @@ const cases: { name: string; lead: LeadFacts; expect: Expect }[] = [
 
 describe("eligibility on a table of partners × leads", () => {
   it.each(cases)("$name", ({ lead: l, expect: want }) => {
-    const d = decide(l, all, rules, TW, "seed");
+    const d = decide(l, all, rules, TW, "seed", { tierRanks: TR });
     const listed = new Map(d.candidates.map((c) => [c.partnerId, c]));
     for (const [id, w] of Object.entries(want)) {
       const c = listed.get(id);
@@ -184,7 +188,7 @@ describe("eligibility on a table of partners × leads", () => {
   });
 
   it("counts exclusion reasons and writes a summary", () => {
-    const d = decide(lead(), all, rules, TW, "seed");
+    const d = decide(lead(), all, rules, TW, "seed", { tierRanks: TR });
     expect(d.excludedCounts).toEqual({ inactive: 1, agreement: 1, paused: 1, capacity: 1, territory: 5 });
     expect(d.summary).toMatch(
       /^Offered to P p01: highest score 0\.\d\d of 3 eligible; 4 excluded in the territory, 5 outside it\.$/,
@@ -192,11 +196,13 @@ describe("eligibility on a table of partners × leads", () => {
   });
 
   it("no eligible partner: nobody chosen and the summary says why", () => {
-    const d = decide(lead({ country: "FR" }), all, rules, TW, "seed");
+    const d = decide(lead({ country: "FR" }), all, rules, TW, "seed", { tierRanks: TR });
     expect(d.chosenPartnerId).toBeNull();
     expect(d.candidates).toEqual([]);
     expect(d.summary).toBe("No eligible partner: no partner serves FR.");
-    const d2 = decide(lead({ country: "NL", productId: PRODUCT_ARCHIVE }), [P.nlSilver, P.nlPaused], rules, TW, "s");
+    const d2 = decide(lead({ country: "NL", productId: PRODUCT_ARCHIVE }), [P.nlSilver, P.nlPaused], rules, TW, "s", {
+      tierRanks: TR,
+    });
     expect(d2.chosenPartnerId).toBeNull();
     expect(d2.summary).toMatch(/^No eligible partner: all 2 in the territory excluded \(/);
   });
@@ -208,7 +214,7 @@ describe("eligibility on a table of partners × leads", () => {
 
   it("the rule-wide certification and minimum tier apply to every lead", () => {
     const strict = { ...rules, requiredCertification: "archive-pro", minimumTier: "gold" as const };
-    const d = decide(lead(), [P.nlGold, P.nlSilver], strict, TW, "seed");
+    const d = decide(lead(), [P.nlGold, P.nlSilver], strict, TW, "seed", { tierRanks: TR });
     // Stored as codes (a decision lists every partner of the territory), read as words.
     const p02 = d.candidates.find((c) => c.partnerId === "p02")!;
     expect(p02.excluded).toEqual(["certification", "tier"]);
@@ -216,8 +222,39 @@ describe("eligibility on a table of partners × leads", () => {
     expect(d.chosenPartnerId).toBe("p01");
   });
 
+  it("compares minimum tiers on the ladder of the tier rules in force, a tier the vendor added included", () => {
+    // Platinum above Gold: a Gold partner is below a Platinum minimum; a Platinum partner meets a Gold one.
+    const ranks: TierRanks = { registered: 0, silver: 1, gold: 2, platinum: 3 };
+    const weights: TierWeights = { ...TW, platinum: 1 };
+    const platinum = {
+      ...P.nlGold,
+      id: "p99",
+      name: "Platinum Mail",
+      tier: "platinum",
+      certifications: P.nlGold.certifications,
+    };
+    const needsPlatinum = { ...rules, minimumTier: "platinum" };
+    const d = decide(lead(), [P.nlGold, platinum], needsPlatinum, weights, "seed", { tierRanks: ranks });
+    expect(d.candidates.find((c) => c.partnerId === "p01")!.excluded).toContain("tier");
+    expect(d.chosenPartnerId).toBe("p99");
+    const needsGold = { ...rules, minimumTier: "gold" };
+    const both = decide(lead(), [P.nlGold, platinum], needsGold, weights, "seed", { tierRanks: ranks });
+    expect(both.candidates.every((c) => !c.excluded.includes("tier"))).toBe(true);
+    // A product rule's higher minimum wins over the rule-wide one, compared on the same ladder.
+    const withProduct = {
+      ...needsGold,
+      productRules: [{ productId: "px", specialization: null, certification: null, minimumTier: "platinum" }],
+    };
+    expect(requirementsFor({ productId: "px" }, withProduct, ranks).minimumTier).toBe("platinum");
+    // A partner still holding a tier the ladder no longer has counts as the base tier.
+    const retired = { ...P.nlGold, id: "p98", name: "Retired Mail", tier: "diamond" };
+    const r = decide(lead(), [retired], needsGold, weights, "seed", { tierRanks: ranks });
+    expect(r.candidates[0]!.excluded).toContain("tier");
+    expect(decide(lead(), [retired], rules, weights, "seed", { tierRanks: ranks }).chosenPartnerId).toBe("p98");
+  });
+
   it("stores candidates compactly and reads older decisions' words and part names as they were", () => {
-    const d = decide(lead(), all, rules, TW, "seed");
+    const d = decide(lead(), all, rules, TW, "seed", { tierRanks: TR });
     const full = d.candidates.find((c) => c.partnerId === "p06")!;
     expect(full).toEqual({ partnerId: "p06", excluded: ["capacity"], capacity: [3, 3] });
     const chosen = d.candidates.find((c) => c.partnerId === d.chosenPartnerId)!;
@@ -265,8 +302,8 @@ describe("scoring", () => {
     const keen = partner("k", { tier: "registered", acceptanceRate: 1 });
     const tierOnly = { ...rules, weights: { tier: 1, acceptanceRate: 0, timeToAccept: 0, winRate: 0 } };
     const acceptOnly = { ...rules, weights: { tier: 0, acceptanceRate: 1, timeToAccept: 0, winRate: 0 } };
-    expect(decide(lead(), [gold, keen], tierOnly, TW, "x").chosenPartnerId).toBe("g");
-    expect(decide(lead(), [gold, keen], acceptOnly, TW, "x").chosenPartnerId).toBe("k");
+    expect(decide(lead(), [gold, keen], tierOnly, TW, "x", { tierRanks: TR }).chosenPartnerId).toBe("g");
+    expect(decide(lead(), [gold, keen], acceptOnly, TW, "x", { tierRanks: TR }).chosenPartnerId).toBe("k");
   });
 
   it("the tier part is the tier rules' routing weight: rules weighting Silver above Gold prefer Silver", () => {
@@ -274,9 +311,9 @@ describe("scoring", () => {
     const silver = partner("s", { tier: "silver" });
     const registered = partner("r", { tier: "registered" });
     const tierOnly = { ...rules, weights: { tier: 1, acceptanceRate: 0, timeToAccept: 0, winRate: 0 } };
-    expect(decide(lead(), [gold, silver, registered], tierOnly, TW, "x").chosenPartnerId).toBe("g");
+    expect(decide(lead(), [gold, silver, registered], tierOnly, TW, "x", { tierRanks: TR }).chosenPartnerId).toBe("g");
     const silverFirst: TierWeights = { registered: 0.1, silver: 0.9, gold: 0.4 };
-    const d = decide(lead(), [gold, silver, registered], tierOnly, silverFirst, "x");
+    const d = decide(lead(), [gold, silver, registered], tierOnly, silverFirst, "x", { tierRanks: TR });
     expect(d.chosenPartnerId).toBe("s");
     expect(d.candidates.map((c) => [c.partnerId, c.score])).toEqual([
       ["s", 0.9],
@@ -287,7 +324,7 @@ describe("scoring", () => {
     expect(scorePartner(silver, rules.weights, silverFirst).parts.tier).toBeCloseTo(0.27, 6);
     expect(scorePartner(silver, rules.weights, TW).parts.tier).toBeCloseTo(0.15, 6);
     // The same facts object scored under other tier weights is not served from the cache.
-    expect(decide(lead(), [gold, silver, registered], tierOnly, TW, "x").chosenPartnerId).toBe("g");
+    expect(decide(lead(), [gold, silver, registered], tierOnly, TW, "x", { tierRanks: TR }).chosenPartnerId).toBe("g");
   });
 });
 
@@ -305,7 +342,7 @@ describe("seeded tie-break", () => {
     const winners = new Set<string>();
     for (let i = 0; i < 50; i++) {
       const seed = `seed-${i}`;
-      const d = decide(lead(), tied, rules, TW, seed);
+      const d = decide(lead(), tied, rules, TW, seed, { tierRanks: TR });
       expect(d.summary).toContain("drawn among 8 tied");
       // What routing_decisions stores, through JSON and back.
       const stored = JSON.parse(JSON.stringify({ candidates: d.candidates, seed })) as Parameters<
@@ -313,7 +350,9 @@ describe("seeded tie-break", () => {
       >[0];
       expect(replayDecision(stored)).toBe(d.chosenPartnerId);
       // The input order does not matter: ties are sorted by partner id before the draw.
-      expect(decide(lead(), [...tied].reverse(), rules, TW, seed).chosenPartnerId).toBe(d.chosenPartnerId);
+      expect(decide(lead(), [...tied].reverse(), rules, TW, seed, { tierRanks: TR }).chosenPartnerId).toBe(
+        d.chosenPartnerId,
+      );
       winners.add(d.chosenPartnerId!);
     }
     // Different seeds spread the wins.

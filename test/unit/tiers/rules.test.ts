@@ -3,8 +3,12 @@ import {
   decideTier,
   expiryForecast,
   movementOf,
+  nextTier,
   qualifyingTier,
   requirementProgress,
+  tierDefinition,
+  tierName,
+  tierRank,
   tierRulesSchema,
   trailingStart,
   type PartnerFigures,
@@ -19,12 +23,16 @@ const later = (days: number) => new Date(AT.getTime() + days * DAY);
 
 const rules: TierRules = {
   graceDays: 60,
-  tiers: {
-    registered: {
+  tiers: [
+    {
+      key: "registered",
+      name: "Registered",
       requirements: { certifications: [], revenueUsdMinor: 0, wonDeals: 0, acceptanceRate: null },
       benefits: { discountPercent: 10, routingWeight: 0, protectionDays: 90 },
     },
-    silver: {
+    {
+      key: "silver",
+      name: "Silver",
       requirements: {
         certifications: [{ courseKey: "relay", min: 1 }],
         revenueUsdMinor: 2_000_000,
@@ -33,7 +41,9 @@ const rules: TierRules = {
       },
       benefits: { discountPercent: 20, routingWeight: 0.5, protectionDays: 90 },
     },
-    gold: {
+    {
+      key: "gold",
+      name: "Gold",
       requirements: {
         certifications: [
           { courseKey: "relay", min: 2 },
@@ -45,8 +55,13 @@ const rules: TierRules = {
       },
       benefits: { discountPercent: 30, routingWeight: 1, protectionDays: 90 },
     },
-  },
+  ],
 };
+
+/** A tier's definition in a rule set (the test rules hold every tier they name). */
+const def = (r: TierRules, key: string) => tierDefinition(r, key)!;
+/** The test ladder with a grace period of `graceDays`. */
+const grace = (graceDays: number) => ({ tiers: rules.tiers, graceDays });
 
 const person = (name: string, expiresInDays = 300) => ({ userId: `id-${name}`, name, expiresAt: later(expiresInDays) });
 
@@ -101,7 +116,7 @@ describe("qualifying tier on a table of partner figures", () => {
   it("reports progress per requirement with the named people", () => {
     const progress = requirementProgress(
       figures({ certified: { relay: [person("Ann")] }, revenueUsdMinor: 500_000, wonDeals: 1, acceptanceRate: 0.75 }),
-      rules.tiers.gold.requirements,
+      def(rules, "gold").requirements,
     );
     expect(progress.map(({ kind, key, have, need, met }) => ({ kind, key, have, need, met }))).toEqual([
       { kind: "certification", key: "relay", have: 1, need: 2, met: false },
@@ -125,14 +140,14 @@ const standing = (over: Partial<TierStanding> = {}): TierStanding => ({
 
 describe("grace period", () => {
   it("upgrades at once", () => {
-    const d = decideTier(standing({ tier: "registered" }), "gold", 60, AT);
+    const d = decideTier(standing({ tier: "registered" }), "gold", grace(60), AT);
     expect(d.standing.tier).toBe("gold");
     expect(d.changes).toEqual([{ kind: "upgrade", from: "registered", to: "gold" }]);
     expect(movementOf(d)).toBe("up");
   });
 
   it("puts a partner below its tier at risk with the downgrade due after the grace period", () => {
-    const d = decideTier(standing({ tier: "gold" }), "silver", 60, AT);
+    const d = decideTier(standing({ tier: "gold" }), "silver", grace(60), AT);
     expect(d.standing).toMatchObject({
       tier: "gold",
       atRiskSince: AT,
@@ -145,40 +160,40 @@ describe("grace period", () => {
 
   it("keeps the tier during the grace period, then downgrades to the tier it qualifies for then", () => {
     const atRisk = standing({ tier: "gold", atRiskSince: AT, downgradeDueAt: later(60), targetTier: "silver" });
-    const during = decideTier(atRisk, "registered", 60, later(59));
+    const during = decideTier(atRisk, "registered", grace(60), later(59));
     expect(during.changes).toEqual([]);
     expect(during.standing).toMatchObject({ tier: "gold", atRiskSince: AT, targetTier: "registered" });
-    const due = decideTier(atRisk, "silver", 60, later(60));
+    const due = decideTier(atRisk, "silver", grace(60), later(60));
     expect(due.standing).toMatchObject({ tier: "silver", atRiskSince: null, downgradeDueAt: null });
     expect(due.changes).toEqual([{ kind: "downgrade", from: "gold", to: "silver" }]);
   });
 
   it("clears the risk when the partner qualifies again", () => {
     const atRisk = standing({ tier: "gold", atRiskSince: AT, downgradeDueAt: later(60), targetTier: "silver" });
-    const d = decideTier(atRisk, "gold", 60, later(10));
+    const d = decideTier(atRisk, "gold", grace(60), later(10));
     expect(d.standing.atRiskSince).toBeNull();
     expect(d.changes).toEqual([{ kind: "recovered", from: "gold", to: "gold" }]);
   });
 
   it("downgrades at once with no grace period", () => {
-    expect(decideTier(standing({ tier: "gold" }), "silver", 0, AT).standing.tier).toBe("silver");
+    expect(decideTier(standing({ tier: "gold" }), "silver", grace(0), AT).standing.tier).toBe("silver");
   });
 });
 
 describe("pinning", () => {
   const pin = { tier: "gold" as const, reason: "Strategic account", until: later(30) };
   it("holds the pinned tier until its end, whatever the figures", () => {
-    const d = decideTier(standing({ tier: "gold", pin }), "registered", 60, later(29));
+    const d = decideTier(standing({ tier: "gold", pin }), "registered", grace(60), later(29));
     expect(d.standing).toMatchObject({ tier: "gold", atRiskSince: null, pin });
     expect(d.changes).toEqual([]);
   });
   it("applies the pin to a partner whose tier differs", () => {
-    const d = decideTier(standing({ tier: "silver", pin }), "silver", 60, AT);
+    const d = decideTier(standing({ tier: "silver", pin }), "silver", grace(60), AT);
     expect(d.standing.tier).toBe("gold");
     expect(d.changes).toEqual([{ kind: "upgrade", from: "silver", to: "gold" }]);
   });
   it("ends at its end date; below the tier the grace period starts then", () => {
-    const d = decideTier(standing({ tier: "gold", pin }), "silver", 60, later(30));
+    const d = decideTier(standing({ tier: "gold", pin }), "silver", grace(60), later(30));
     expect(d.standing).toMatchObject({ tier: "gold", pin: null, atRiskSince: later(30), downgradeDueAt: later(90) });
     expect(d.changes.map((c) => c.kind)).toEqual(["pin_ended", "at_risk"]);
   });
@@ -232,13 +247,127 @@ describe("rule set validation", () => {
   it("accepts the rules and refuses a negative minimum or a rate above 100%", () => {
     expect(tierRulesSchema.safeParse(rules).success).toBe(true);
     const bad = structuredClone(rules);
-    bad.tiers.gold.requirements.wonDeals = -1;
-    bad.tiers.silver.requirements.acceptanceRate = 1.5;
+    def(bad, "gold").requirements.wonDeals = -1;
+    def(bad, "silver").requirements.acceptanceRate = 1.5;
     const r = tierRulesSchema.safeParse(bad);
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => i.path.join("."))).toEqual([
-      "tiers.silver.requirements.acceptanceRate",
-      "tiers.gold.requirements.wonDeals",
+      "tiers.1.requirements.acceptanceRate",
+      "tiers.2.requirements.wonDeals",
     ]);
+  });
+});
+
+describe("a ladder the vendor extended", () => {
+  // Platinum above Gold, and Silver Plus between Silver and Gold: five tiers, ordered by the rules.
+  const platinum = {
+    key: "platinum",
+    name: "Platinum",
+    requirements: {
+      certifications: [
+        { courseKey: "relay", min: 3 },
+        { courseKey: "tls", min: 2 },
+      ],
+      revenueUsdMinor: 25_000_000,
+      wonDeals: 5,
+      acceptanceRate: 0.8,
+    },
+    benefits: { discountPercent: 40, routingWeight: 1, protectionDays: 180 },
+  };
+  const silverPlus = {
+    key: "silver-plus",
+    name: "Silver Plus",
+    requirements: {
+      certifications: [{ courseKey: "relay", min: 2 }],
+      revenueUsdMinor: 5_000_000,
+      wonDeals: 1,
+      acceptanceRate: null,
+    },
+    benefits: { discountPercent: 25, routingWeight: 0.7, protectionDays: 120 },
+  };
+  const extended: TierRules = {
+    graceDays: 60,
+    tiers: [def(rules, "registered"), def(rules, "silver"), silverPlus, def(rules, "gold"), platinum],
+  };
+  const platinumFigures = figures({
+    certified: { relay: [person("Ann"), person("Bob"), person("Dee")], tls: [person("Cy"), person("Eve")] },
+    revenueUsdMinor: 30_000_000,
+    wonDeals: 6,
+    acceptanceRate: 0.9,
+  });
+
+  it("is valid and orders the tiers as listed", () => {
+    expect(tierRulesSchema.safeParse(extended).success).toBe(true);
+    expect(extended.tiers.map((t) => tierRank(extended.tiers, t.key))).toEqual([0, 1, 2, 3, 4]);
+    expect(nextTier(extended.tiers, "silver")).toBe("silver-plus");
+    expect(nextTier(extended.tiers, "gold")).toBe("platinum");
+    expect(nextTier(extended.tiers, "platinum")).toBeNull();
+    expect(tierName(extended.tiers, "silver-plus")).toBe("Silver Plus");
+  });
+
+  it("qualifies a partner for the added tiers", () => {
+    expect(qualifyingTier(extended, platinumFigures)).toBe("platinum");
+    expect(qualifyingTier(extended, goldFigures)).toBe("gold");
+    // Gold figures without TLS: above Silver, short of Gold → the tier between them.
+    expect(qualifyingTier(extended, { ...goldFigures, certified: { relay: goldFigures.certified.relay! } })).toBe(
+      "silver-plus",
+    );
+    // Under the three-tier rules the same figures are Gold at most.
+    expect(qualifyingTier(rules, platinumFigures)).toBe("gold");
+  });
+
+  it("upgrades to Platinum at once, and puts a Platinum partner below it at risk, then down through the ladder", () => {
+    const up = decideTier(standing({ tier: "gold" }), "platinum", extended, AT);
+    expect(up.changes).toEqual([{ kind: "upgrade", from: "gold", to: "platinum" }]);
+    expect(movementOf(up)).toBe("up");
+
+    const risk = decideTier(standing({ tier: "platinum" }), "gold", extended, AT);
+    expect(risk.standing).toMatchObject({ tier: "platinum", targetTier: "gold", downgradeDueAt: later(60) });
+    expect(movementOf(risk)).toBe("at_risk");
+    // At the end of the grace period it drops to what it qualifies for then: Silver Plus, below Gold.
+    const down = decideTier(risk.standing, "silver-plus", extended, later(60));
+    expect(down.changes).toEqual([{ kind: "downgrade", from: "platinum", to: "silver-plus" }]);
+    expect(down.standing.tier).toBe("silver-plus");
+  });
+
+  it("what-if: the same partner moves up under the extended rules and not under the current ones", () => {
+    const now = standing({ tier: "gold" });
+    expect(movementOf(decideTier(now, qualifyingTier(rules, platinumFigures), rules, AT))).toBe("unchanged");
+    const d = decideTier(now, qualifyingTier(extended, platinumFigures), extended, AT);
+    expect(movementOf(d)).toBe("up");
+    expect(d.standing.tier).toBe("platinum");
+  });
+
+  it("forecasts a lapse that would cost Platinum", () => {
+    const f = {
+      ...platinumFigures,
+      certified: { ...platinumFigures.certified, tls: [person("Cy", 10), person("Eve")] },
+    };
+    expect(expiryForecast(extended, f, AT, 60).map((e) => [e.person.name, e.tierAfter])).toEqual([["Cy", "gold"]]);
+  });
+
+  it("holds a partner whose tier a later version retired at risk for the grace period, then moves it down", () => {
+    const retired: TierRules = { graceDays: 60, tiers: rules.tiers };
+    expect(tierRank(retired.tiers, "platinum")).toBe(Number.POSITIVE_INFINITY);
+    const d = decideTier(standing({ tier: "platinum" }), "gold", retired, AT);
+    expect(d.changes).toEqual([{ kind: "at_risk", from: "platinum", to: "gold" }]);
+    expect(decideTier(d.standing, "gold", retired, later(60)).standing.tier).toBe("gold");
+  });
+
+  it("refuses a ladder without the base tier first, a key twice or a name twice", () => {
+    const paths = (r: TierRules) =>
+      tierRulesSchema.safeParse(r).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`) ?? [];
+    expect(paths({ ...extended, tiers: [platinum, ...rules.tiers] })).toEqual([
+      "tiers: The ladder starts with the base tier (registered).",
+    ]);
+    expect(paths({ ...extended, tiers: [...rules.tiers, { ...platinum, key: "gold" }] })).toEqual([
+      "tiers: Each tier key once.",
+    ]);
+    expect(paths({ ...extended, tiers: [...rules.tiers, { ...platinum, name: "gold" }] })).toEqual([
+      "tiers: Each tier name once.",
+    ]);
+    expect(paths({ ...extended, tiers: [...rules.tiers, { ...platinum, key: "Platinum!" }] })[0]).toMatch(
+      /^tiers\.3\.key: Use lowercase letters/,
+    );
   });
 });
