@@ -131,7 +131,7 @@ async function main() {
                    when i % 5 = 0 then array[c, (${arr(COUNTRIES)})[1 + (i + 1) % ${COUNTRIES.length}]]
                    else array[c] end,
               array[(${arr(SPECS)})[1 + i % ${SPECS.length}], (${arr(SPECS)})[1 + (i / 7) % ${SPECS.length}]],
-              (array['registered','silver','gold']::partner_tier[])[1 + (i * 7) % 3],
+              (array['registered','silver','gold']::text[])[1 + (i * 7) % 3],
               'active'
          from generate_series(1, $1::int) i,
               lateral (select (${arr(COUNTRIES)})[1 + i % ${COUNTRIES.length}] as c) x`,

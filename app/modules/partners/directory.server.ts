@@ -127,6 +127,11 @@ const countryCodesByName = sql.raw(
     .join(",")}}'::text[]`,
 );
 
+/** A tier filter the ladder in force does not know is dropped, like any other bad value. */
+function knownTier(query: DirectoryQuery, ladder: TierLadder): DirectoryQuery {
+  return query.tier && !ladder.some((t) => t.key === query.tier) ? { ...query, tier: undefined } : query;
+}
+
 /** Tiers sort by their place in the ladder in force (lowest first); a tier it no longer holds sorts after them. */
 function directoryOrder(query: DirectoryQuery, ladder: TierLadder): SQL[] {
   const direction = sortDirection(query) === "desc" ? desc : asc;
@@ -179,6 +184,8 @@ export type DirectoryRow = Awaited<ReturnType<typeof exportDirectory>>["rows"][n
 /** One page of the directory, with the total of the filtered set. A page past the end shows the last one. */
 export async function listDirectory(ctx: Ctx, query: DirectoryQuery) {
   requireVendor(ctx, "partners:read-all");
+  const ladder = await tierLadderInForce(ctx.db, nowOf(ctx));
+  query = knownTier(query, ladder);
   const where = directoryWhere(ctx, query);
   const [totalRow] = await ctx.db.select({ n: count() }).from(partners).where(where);
   const total = totalRow?.n ?? 0;
@@ -189,7 +196,7 @@ export async function listDirectory(ctx: Ctx, query: DirectoryQuery) {
     .from(partners)
     .leftJoin(owner, eq(owner.id, partners.ownerUserId))
     .where(where)
-    .orderBy(...directoryOrder(query, await tierLadderInForce(ctx.db, nowOf(ctx))))
+    .orderBy(...directoryOrder(query, ladder))
     .limit(DIRECTORY_PAGE_SIZE)
     .offset((page - 1) * DIRECTORY_PAGE_SIZE);
   return { rows, total, page, pageSize: DIRECTORY_PAGE_SIZE, sort: query.sort, dir: sortDirection(query) };
@@ -198,12 +205,14 @@ export async function listDirectory(ctx: Ctx, query: DirectoryQuery) {
 /** The whole filtered, sorted set (no pagination), capped at EXPORT_ROW_CAP rows. */
 export async function exportDirectory(ctx: Ctx, query: DirectoryQuery) {
   requireVendor(ctx, "partners:read-all");
+  const ladder = await tierLadderInForce(ctx.db, nowOf(ctx));
+  query = knownTier(query, ladder);
   const rows = await ctx.db
     .select(directorySelect())
     .from(partners)
     .leftJoin(owner, eq(owner.id, partners.ownerUserId))
     .where(directoryWhere(ctx, query))
-    .orderBy(...directoryOrder(query, await tierLadderInForce(ctx.db, nowOf(ctx))))
+    .orderBy(...directoryOrder(query, ladder))
     .limit(EXPORT_ROW_CAP + 1);
   const truncated = rows.length > EXPORT_ROW_CAP;
   return { rows: truncated ? rows.slice(0, EXPORT_ROW_CAP) : rows, truncated };

@@ -58,9 +58,9 @@ describe("deal protection from the tier rules", () => {
     const later = new Date("2033-01-01T00:00:00Z");
     const rules = testRules("relay", "tls");
     await insertRules(db(), 51, later, rules);
-    // A stored version whose Silver benefits lack the period (written before it was a benefit, say).
+    // A stored version whose Silver benefits (the ladder's second tier) lack the period (written before it was a benefit, say).
     await db().execute(
-      sql`update tier_rules set rules = rules #- '{tiers,silver,benefits,protectionDays}' where version = 51`,
+      sql`update tier_rules set rules = rules #- '{tiers,1,benefits,protectionDays}' where version = 51`,
     );
     const at = new Date(later.getTime() + DAY);
     const deal = await pendingDeal("silver");

@@ -154,7 +154,7 @@ describe("ordering through the form", () => {
     );
     // Gold's discount in the tier rules in force (the one source of tier discounts).
     const { percent } = await one<{ percent: number }>(
-      "select (rules->'tiers'->'gold'->'benefits'->>'discountPercent')::int as percent from tier_rules where effective_at <= now() order by effective_at desc, version desc limit 1",
+      "select (t->'benefits'->>'discountPercent')::int as percent from (select rules from tier_rules where effective_at <= now() order by effective_at desc, version desc limit 1) r, jsonb_array_elements(r.rules->'tiers') t where t->>'key' = 'gold'",
     );
     const expected = priceOrder([{ unitAmountMinor: Number(unit), seats: 100 }], percent);
     expect(order.partner_id).toBe(partnerIds["polder-relay"]);

@@ -251,7 +251,7 @@ describe("catalog", () => {
   it("tier discounts: the catalog shows those of the tier rules in force, read-only, with a link to /tiers", async () => {
     const inForce = await one<{
       version: number;
-      rules: { tiers: Record<string, { benefits: { discountPercent: number } }> };
+      rules: { tiers: { key: string; benefits: { discountPercent: number } }[] };
     }>(
       "select version, rules from tier_rules where effective_at <= now() order by effective_at desc, version desc limit 1",
     );
@@ -267,7 +267,8 @@ describe("catalog", () => {
       ["silver", "Silver"],
       ["gold", "Gold"],
     ] as const) {
-      expect(line).toContain(`${label} ${inForce.rules.tiers[tier]!.benefits.discountPercent} %`);
+      const benefits = inForce.rules.tiers.find((t) => t.key === tier)!.benefits;
+      expect(line).toContain(`${label} ${benefits.discountPercent} %`);
     }
     expect(line).toContain('href="/tiers"');
     expect(page).not.toContain('value="discounts"');

@@ -175,7 +175,7 @@ describe("parseDirectoryQuery", () => {
       q({
         q: "x".repeat(201),
         country: "XX",
-        tier: "platinum",
+        tier: "Platinum!",
         status: "deleted",
         specialization: "<script>",
         owner: "not-a-uuid",
@@ -201,6 +201,10 @@ describe("listDirectory filters", () => {
     expect(await names({ country: "JP" })).toEqual(["Alpha Mail"]);
     expect(await names({ country: "jp" })).toEqual(["Alpha Mail"]);
     expect(await names({ country: "NZ" })).toEqual([]);
+  });
+
+  it("ignores a tier filter the ladder in force does not know", async () => {
+    expect(await names({ tier: "platinum" })).toEqual(await names({}));
   });
 
   it("filters by tier", async () => {

@@ -69,6 +69,75 @@ describe("/tiers", () => {
   });
 });
 
+describe("/tiers: adding a tier", () => {
+  const platinum = {
+    newKey: "platinum",
+    newName: "Platinum",
+    newAbove: "gold",
+    newCertifications: "mail-relay-fundamentals: 9\nsecure-relay-tls-auth: 9",
+    newRevenueUsd: "9000000",
+    newWonDeals: "90",
+    newAcceptancePercent: "90",
+    newDiscount: "40",
+    newRoutingWeight: "1",
+    newProtectionDays: "180",
+  };
+  const today = () => new Date().toISOString().slice(0, 10);
+  const counts = async () =>
+    (
+      await query<{ versions: number; tiers: number }>(
+        server,
+        "select (select count(*)::int from tier_rules) as versions, (select count(*)::int from tiers) as tiers",
+      )
+    )[0]!;
+
+  it("refuses a bad key, a key or a name already taken, field by field, changing nothing", async () => {
+    const before = await counts();
+    const fields = { ...formValuesOf(DEMO_TIER_RULES), effectiveDate: today(), ...platinum, intent: "publish" };
+    for (const [over, message] of [
+      [{ newKey: "Platinum Tier" }, "Use lowercase letters, digits and dashes, starting with a letter (at most 30)."],
+      [{ newKey: "gold" }, "A tier with the key “gold” already exists."],
+      [{ newName: "gold" }, "A tier named “gold” already exists."],
+      [{ newDiscount: "-5" }, "The discount cannot be negative."],
+    ] as const) {
+      const res = await postForm(server, "/tiers", { ...fields, ...over }, as(VENDOR_ADMIN));
+      expect(res.status, message).toBe(400);
+      const page = await html(res);
+      expect(page, message).toContain(message);
+      expect(page).toContain("nothing was changed");
+      // The refused draft stays in the form, the new tier's column included.
+      expect(page).toContain(`value="${Object.values(over)[0]}"`);
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it("publishes Platinum above Gold: the form, the versions and the dashboards show it", async () => {
+    const before = await counts();
+    const res = await postForm(
+      server,
+      "/tiers",
+      { ...formValuesOf(DEMO_TIER_RULES), effectiveDate: today(), note: "Platinum", ...platinum, intent: "publish" },
+      as(VENDOR_ADMIN),
+    );
+    expect(res.status).toBe(200);
+    expect(await html(res)).toMatch(/Version \d+ published/);
+    expect(await counts()).toEqual({ versions: before.versions + 1, tiers: before.tiers + 1 });
+    const [ladder] = await query<{ keys: string[] }>(
+      server,
+      "select array(select t->>'key' from jsonb_array_elements(rules->'tiers') t) as keys from tier_rules order by version desc limit 1",
+    );
+    expect(ladder!.keys).toEqual(["registered", "silver", "gold", "platinum"]);
+    const page = await html(await get(server, "/tiers", as(VENDOR_ADMIN)));
+    expect(page).toContain('name="platinumDiscount"');
+    expect(page).toContain('value="Platinum"');
+    // Nobody meets Platinum: the vendor's dashboard lists it with no partner, the partners keep their tiers.
+    const dashboard = await html(await get(server, "/", as(CHANNEL_MANAGER)));
+    expect(dashboard).toContain("Platinum");
+    expect(await html(await get(server, "/", as(SOUTHERN_ADMIN)))).toContain("Programme tier: Silver");
+    expect(serverErrorLines(server)).toEqual([]);
+  });
+});
+
 describe("dashboard scorecards", () => {
   it("shows a partner its own tier, progress with named people and what expires, nobody else's", async () => {
     const page = await html(await get(server, "/", as(SOUTHERN_ADMIN)));
