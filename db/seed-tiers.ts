@@ -99,6 +99,7 @@ export async function seedTiers(tx: Db, opts: SeedTiersOptions): Promise<void> {
     note: "Thresholds sized to the first programme year's figures",
     publishedBy: opts.adminId,
     publishedAt: ago(46),
+    appliedAt: ago(45),
   });
 
   // Certifications the demo partners still lacked (a completed enrollment each, as the learning path leaves it).

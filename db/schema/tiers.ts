@@ -48,6 +48,11 @@ export const tierRules = pgTable(
     note: text("note"),
     publishedBy: uuid("published_by").references(() => users.id),
     publishedAt: timestamp("published_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * When every partner was evaluated under this version (at publishing when it is in force at once; by the jobs
+     * when its effective moment comes). Null: still to apply.
+     */
+    appliedAt: timestamp("applied_at", { withTimezone: true }),
   },
   (t) => [index("tier_rules_effective_idx").on(t.effectiveAt)],
 );

@@ -11,7 +11,7 @@ import { runLicenseRenewals } from "~/modules/licensing/renewals.server";
 import { processLeadImports } from "~/modules/leads/import.server";
 import { expireOverdueOffers, sendOfferReminders } from "~/modules/leads/offers.server";
 import { sendAgreementReminders } from "~/modules/onboarding/agreements.server";
-import { evaluateAllTiers } from "~/modules/tiers/evaluate.server";
+import { applyDueRules, evaluateAllTiers } from "~/modules/tiers/evaluate.server";
 import { runCertificationExpiry } from "~/modules/training/expiry.server";
 import { env } from "~/utils/env.server";
 
@@ -29,6 +29,8 @@ const DEAL_PROTECTION_EVERY_MS = 60 * 60_000;
 const LICENSE_RENEWALS_EVERY_MS = 60 * 60_000;
 /** How often every partner's tier is re-evaluated (daily; inputs re-evaluate at once on their own). */
 const TIER_EVALUATION_EVERY_MS = 24 * 60 * 60_000;
+/** How often tier rules published for a later date are looked for (they take effect within this of their moment). */
+const TIER_RULES_DUE_EVERY_MS = 60_000;
 
 /**
  * The background jobs of one process: mail delivery, critical-mail alerts,
@@ -59,6 +61,7 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
   let lastDealProtection = 0;
   let lastLicenseRenewals = 0;
   let lastTierEvaluation = 0;
+  let lastTierRulesDue = 0;
 
   const tick = async () => {
     try {
@@ -104,6 +107,14 @@ export function startJobs(db: Db, opts: { pollMs?: number; log?: (msg: string) =
         const renewals = await runLicenseRenewals(db, new Date());
         if (renewals.expired) log(`[jobs] licenses expired: ${renewals.expired}`);
         if (renewals.reminded) log(`[jobs] license renewal reminders queued: ${renewals.reminded}`);
+      }
+      if (now - lastTierRulesDue > TIER_RULES_DUE_EVERY_MS) {
+        lastTierRulesDue = now;
+        for (const r of await applyDueRules(db, new Date())) {
+          log(
+            `[jobs] tier rules version ${r.version} in force: ${r.changed} of ${r.evaluated} partners changed standing`,
+          );
+        }
       }
       if (now - lastTierEvaluation > TIER_EVALUATION_EVERY_MS) {
         lastTierEvaluation = now;

@@ -227,7 +227,7 @@ export async function previewRules(ctx: Ctx, raw: unknown): Promise<PreviewRow[]
  * Publishes the draft as the next version, in force from its effective date
  * (today or later). Rules in force today re-evaluate every partner in the
  * same transaction, exactly as the preview computed; later ones are applied
- * by the daily job from their date on.
+ * by the jobs at their effective moment (applyDueRules, checked every minute).
  */
 export async function publishRules(ctx: Ctx, raw: unknown) {
   assertTierAdmin(ctx);
@@ -259,9 +259,16 @@ export async function publishRules(ctx: Ctx, raw: unknown) {
         .orderBy(desc(tierRules.version))
         .limit(1);
       const version = (last?.version ?? 0) + 1;
-      await tx
-        .insert(tierRules)
-        .values({ version, effectiveAt: effective, rules, note, publishedBy: ctx.actor.userId, publishedAt: now });
+      await tx.insert(tierRules).values({
+        version,
+        effectiveAt: effective,
+        rules,
+        note,
+        publishedBy: ctx.actor.userId,
+        publishedAt: now,
+        // In force at once: applied below, in this transaction; later: the jobs apply it at its moment (applyDueRules).
+        appliedAt: effective.getTime() <= now.getTime() ? now : null,
+      });
       await recordAudit(tx, ctx.actor, {
         action: "tier.rules_published",
         subjectType: "tier_rules",

@@ -11,9 +11,9 @@
  * paid or refunded are still to call it from licensing), by publishing rules
  * and by pinning.
  */
-import { asc, count, eq, gt, inArray, lte } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, isNull, lte } from "drizzle-orm";
 import type { Db } from "~db/client";
-import { courses, deals, partners, partnerTierStates, tierChanges, type PartnerTierState } from "~db/schema";
+import { courses, deals, partners, partnerTierStates, tierChanges, tierRules, type PartnerTierState } from "~db/schema";
 import { recordAudit } from "~/modules/audit/record.server";
 import type { Actor } from "~/modules/auth/actor";
 import { partnerLeadStats } from "~/modules/leads/stats.server";
@@ -344,4 +344,56 @@ export async function evaluateAllTiers(db: Db, at: Date): Promise<{ evaluated: n
 /** Re-evaluates a partner after one of its inputs changed, in the input's transaction (a no-op for unknown partners). */
 export function reevaluateAfter(tx: Db, partnerId: string, at: Date, reason: string) {
   return reevaluatePartnerTier(tx, { partnerId, at, reason });
+}
+
+/**
+ * Rules published with a later effective date take effect at that moment:
+ * the jobs call this every minute. Each version whose moment has come and that
+ * was not applied yet is claimed (FOR UPDATE SKIP LOCKED, so one worker of
+ * many applies it) and every active or approved partner is re-evaluated under
+ * it in one transaction, as publishing rules in force today does; then it is
+ * marked applied. A version superseded before its turn (a later one already in
+ * force) is marked applied without an evaluation: the one in force is applied.
+ */
+export async function applyDueRules(
+  db: Db,
+  at: Date,
+): Promise<{ version: number; evaluated: number; changed: number }[]> {
+  const out: { version: number; evaluated: number; changed: number }[] = [];
+  for (;;) {
+    const applied = await db.transaction(async (tx) => {
+      const [due] = await tx
+        .select({ version: tierRules.version })
+        .from(tierRules)
+        .where(and(isNull(tierRules.appliedAt), lte(tierRules.effectiveAt, at)))
+        .orderBy(asc(tierRules.effectiveAt), asc(tierRules.version))
+        .limit(1)
+        .for("update", { skipLocked: true });
+      if (!due) return null;
+      const inForce = await rulesInForce(tx, at);
+      let evaluated = 0;
+      let changed = 0;
+      if (inForce.version === due.version) {
+        const ids = await tx
+          .select({ id: partners.id })
+          .from(partners)
+          .where(inArray(partners.status, [...EVALUATED_STATUSES]))
+          .orderBy(asc(partners.id));
+        for (const { id } of ids) {
+          const r = await reevaluatePartnerTier(tx, {
+            partnerId: id,
+            at,
+            reason: `rules-v${due.version}`,
+            rules: inForce,
+          });
+          evaluated++;
+          if (r?.changes.length) changed++;
+        }
+      }
+      await tx.update(tierRules).set({ appliedAt: at }).where(eq(tierRules.version, due.version));
+      return { version: due.version, evaluated, changed };
+    });
+    if (!applied) return out;
+    out.push(applied);
+  }
 }

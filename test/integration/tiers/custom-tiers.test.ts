@@ -4,7 +4,7 @@
  * showed), and Platinum's benefits apply where every benefit is read (license
  * discount, deal protection, lead routing weight and rank); a tier is removed
  * only while nobody holds it, is pinned to it or is due to drop to it; the
- * database refuses a tier key that was never published; migration 0014
+ * database refuses a tier key that was never published; migration 0016
  * converted the stored three-tier versions to the ordered ladder.
  */
 import { readFileSync } from "node:fs";
@@ -14,7 +14,7 @@ import { auditEvents, partners, tierRules, tiers } from "~db/schema";
 import { approveDeal } from "~/modules/deals/review.server";
 import { discountFor } from "~/modules/licensing/orders.server";
 import { pinPartnerTier, previewRules, publishRules } from "~/modules/tiers/admin.server";
-import { evaluateAllTiers } from "~/modules/tiers/evaluate.server";
+import { applyDueRules, evaluateAllTiers } from "~/modules/tiers/evaluate.server";
 import { protectionDaysFor, routingWeightsInForce, rulesInForce } from "~/modules/tiers/in-force.server";
 import { formValuesOf } from "~/modules/tiers/schemas";
 import { ValidationError } from "~/utils/errors.server";
@@ -215,7 +215,55 @@ describe("a tier the vendor adds", () => {
   });
 });
 
-describe("migration 0014", () => {
+describe("rules published for a later date", () => {
+  it("take effect at their moment: the jobs apply them once, upgrading at once under the new ladder", async () => {
+    const T2 = new Date("2031-07-01T10:00:00Z");
+    const star = await platinumFigures(); // Gold, with figures for Platinum, not evaluated since
+    const { rules } = await rulesInForce(db(), T2);
+    const diamondForm = {
+      ...formValuesOf(rules),
+      effectiveDate: "2031-07-03",
+      note: "Diamond from the 3rd",
+      newKey: "diamond",
+      newName: "Diamond",
+      newAbove: "platinum",
+      newCertifications: `${relay.key}: 3`,
+      newDiscount: "45",
+      newRoutingWeight: "1",
+      newProtectionDays: "200",
+    };
+    const published = await publishRules(ctxFor(db(), admin, T2), diamondForm);
+    expect(published).toMatchObject({ changed: 0, effectiveAt: new Date("2031-07-03T00:00:00Z") });
+    expect(await tierOf(db(), star.partner.id)).toBe("gold");
+
+    // Before its moment: only what was due (the earlier future version, in force since 3 June) is applied.
+    const before = await applyDueRules(db(), new Date("2031-07-02T23:59:00Z"));
+    expect(before.map((r) => r.version)).not.toContain(published.version);
+    expect(await tierOf(db(), star.partner.id)).toBe("platinum");
+
+    // At its moment (the jobs look every minute): every partner evaluated under it, once.
+    const at = new Date("2031-07-03T00:00:30Z");
+    const applied = await applyDueRules(db(), at);
+    expect(applied).toEqual([
+      { version: published.version, evaluated: expect.any(Number), changed: expect.any(Number) },
+    ]);
+    expect(applied[0]!.changed).toBeGreaterThanOrEqual(1);
+    expect(await tierOf(db(), star.partner.id)).toBe("diamond");
+    const last = (await changesOf(db(), star.partner.id)).at(-1)!;
+    expect(last).toMatchObject({
+      kind: "upgrade",
+      fromTier: "platinum",
+      toTier: "diamond",
+      reason: `rules-v${published.version}`,
+      at,
+    });
+    expect(await applyDueRules(db(), new Date(at.getTime() + 60_000))).toEqual([]);
+    const [row] = await db().select().from(tierRules).where(eq(tierRules.version, published.version));
+    expect(row!.appliedAt).toEqual(at);
+  });
+});
+
+describe("migration 0016", () => {
   it("converted the stored three-tier version to the ordered ladder", async () => {
     const [v1] = await db().select().from(tierRules).where(eq(tierRules.version, 1));
     expect(v1!.rules.tiers.map((t) => [t.key, t.name])).toEqual([
@@ -234,7 +282,7 @@ describe("migration 0014", () => {
     await db().execute(
       sql`insert into tier_rules (version, effective_at, rules, note) values (9001, '2040-01-01', ${JSON.stringify(legacy)}::jsonb, 'legacy')`,
     );
-    const migration = readFileSync(new URL("../../../db/migrations/0014_tiers_catalogue.sql", import.meta.url), "utf8");
+    const migration = readFileSync(new URL("../../../db/migrations/0016_tiers_catalogue.sql", import.meta.url), "utf8");
     const update = migration.slice(migration.indexOf('UPDATE "tier_rules"'));
     await db().execute(sql.raw(update));
     const [row] = await db().select().from(tierRules).where(eq(tierRules.version, 9001));

@@ -97,7 +97,7 @@ export function platinumTier(relay: string, tls: string): TierDefinitionJson {
   };
 }
 
-/** Inserts a rule version in force from `effectiveAt` (and its tiers into the catalogue, as publishing does). */
+/** Inserts a rule version in force from `effectiveAt`, applied (and its tiers into the catalogue, as publishing does). */
 export async function insertRules(db: Db, version: number, effectiveAt: Date, rules: TierRulesJson) {
   for (const t of rules.tiers) {
     await db
@@ -105,7 +105,8 @@ export async function insertRules(db: Db, version: number, effectiveAt: Date, ru
       .values({ key: t.key, name: t.name })
       .onConflictDoUpdate({ target: tiers.key, set: { name: t.name } });
   }
-  await db.insert(tierRules).values({ version, effectiveAt, rules, note: `test v${version}` });
+  // Already applied (as if published in force): the jobs' applyDueRules leaves it alone.
+  await db.insert(tierRules).values({ version, effectiveAt, rules, note: `test v${version}`, appliedAt: effectiveAt });
 }
 
 export type TestCourse = Awaited<ReturnType<typeof createCourse>>;
