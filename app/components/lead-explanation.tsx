@@ -64,10 +64,10 @@ export function DecisionFacts({ decision: d }: { decision: Decision }) {
         {d.modeLabel} · {formatDateTime(d.at)}
         {d.decidedBy ? ` · by ${d.decidedBy}` : ""} · rules version {d.rulesVersion ?? "—"} · seed <code>{d.seed}</code>
       </p>
-      {d.tierWeights ? (
+      {d.tierWeightList ? (
         <p className="muted" style={{ margin: "0.3rem 0" }} data-tier-weights>
-          Tier weights (tier rules version {d.tierRulesVersion ?? "—"}): Registered {d.tierWeights.registered}, Silver{" "}
-          {d.tierWeights.silver}, Gold {d.tierWeights.gold}
+          Tier weights (tier rules version {d.tierRulesVersion ?? "—"}):{" "}
+          {d.tierWeightList.map((t) => `${t.name} ${t.weight}`).join(", ")}
         </p>
       ) : null}
       {d.excludedCounts.length > 0 ? (

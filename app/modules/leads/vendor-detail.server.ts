@@ -20,6 +20,7 @@ import {
   products,
   routingDecisions,
   routingExplanations,
+  tierRules,
   users,
   type Lead,
   type RoutingCandidateJson,
@@ -27,6 +28,7 @@ import {
 import { nowOf, type Ctx } from "~/modules/auth/actor";
 import { currentAgreement, standingOf } from "~/modules/onboarding/agreement-standing.server";
 import { routingWeightsInForce } from "~/modules/tiers/in-force.server";
+import { tierName } from "~/modules/tiers/rules";
 import { countryName } from "~/utils/countries";
 import { NotFoundError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
@@ -217,6 +219,28 @@ export async function vendorLeadDetail(ctx: Ctx, leadId: string) {
         ).map((r) => [r.id, r.name])
       : [],
   );
+  // Each decision's tier weights in the order and with the names of the ladder of the tier rules they came from.
+  const tierVersions = [
+    ...new Set(decisionRows.map((r) => r.decision.tierRulesVersion).filter((v): v is number => v !== null)),
+  ];
+  const ladders = new Map(
+    tierVersions.length
+      ? (
+          await ctx.db
+            .select({ version: tierRules.version, rules: tierRules.rules })
+            .from(tierRules)
+            .where(inArray(tierRules.version, tierVersions))
+        ).map((r) => [r.version, r.rules.tiers] as const)
+      : [],
+  );
+  const weightList = (weights: Record<string, number>, version: number | null) => {
+    const ladder = (version !== null ? ladders.get(version) : undefined) ?? [];
+    const keys = [
+      ...ladder.map((t) => t.key).filter((k) => k in weights),
+      ...Object.keys(weights).filter((k) => !ladder.some((t) => t.key === k)),
+    ];
+    return keys.map((key) => ({ key, name: tierName(ladder, key), weight: weights[key]! }));
+  };
   const decisions = decisionRows.map(({ decision: d, candidates, decidedByName, chosenName }) => ({
     id: d.id,
     at: d.at,
@@ -227,6 +251,7 @@ export async function vendorLeadDetail(ctx: Ctx, leadId: string) {
     seed: d.seed,
     tierRulesVersion: d.tierRulesVersion,
     tierWeights: d.tierWeights,
+    tierWeightList: d.tierWeights ? weightList(d.tierWeights, d.tierRulesVersion) : null,
     chosenPartnerId: d.chosenPartnerId,
     chosenPartnerName: chosenName,
     summary: d.summary,

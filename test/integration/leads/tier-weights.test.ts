@@ -67,6 +67,12 @@ describe("tier routing weights from the tier rules", () => {
     // "Why this partner" shows them.
     const view = await vendorLeadDetail(ctxFor(db(), cm, AT), lead.id);
     expect(view.decisions[0]).toMatchObject({ tierRulesVersion: 70, tierWeights: SILVER_FIRST });
+    // In the ladder's order, with its names.
+    expect(view.decisions[0]!.tierWeightList).toEqual([
+      { key: "registered", name: "Registered", weight: 0 },
+      { key: "silver", name: "Silver", weight: 1 },
+      { key: "gold", name: "Gold", weight: 0.2 },
+    ]);
   });
 
   it("before that version is in force the earlier rules apply: Gold is preferred", async () => {
