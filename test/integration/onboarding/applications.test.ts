@@ -451,6 +451,14 @@ describe("review", () => {
   });
 
   describe("approve", () => {
+    it("offers the tiers of the ladder in force: a key it does not hold is a field error and nothing changes", async () => {
+      const { id } = await submit({ region: "Otago" });
+      const err = await rejection(approveApplication(reviewer(), id, { tier: "platinum", ownerUserId: manager.id }));
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).fields).toEqual({ tier: ["Choose the initial tier."] });
+      expect((await appRow(id)).status).toBe("submitted");
+    });
+
     it("creates the partner (approved), its admin invitation and the approval mail, in one transaction, and audits", async () => {
       const { id, input } = await submit({ region: "Wellington" });
       const result = await approveApplication(reviewer(), id, { tier: "silver", ownerUserId: manager.id });
