@@ -17,6 +17,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "~
 import { fieldErrorsOf } from "~/utils/field-errors";
 import { partnerScope, scopeWhere } from "~/modules/partners/scope.server";
 import { can } from "~/utils/permissions";
+import { currentRules } from "~/modules/leads/rules.server";
 import {
   EVALUATED_STATUSES,
   courseNames,
@@ -181,14 +182,19 @@ function parseRules(raw: unknown): ParsedRules {
 
 /**
  * A tier leaves the ladder only when nobody depends on it: refused, on the
- * tier's remove box, while any partner holds it, is pinned to it (a pin not
- * yet ended) or is at risk of dropping to it. Those partners must move first
+ * tier's remove box, while the lead routing rules in force name it as a
+ * minimum tier, or any partner holds it, is pinned to it (a pin not yet
+ * ended) or is at risk of dropping to it. Those partners must move first
  * (their figures, a pin to another tier, or the end of the grace period);
  * the catalogue row stays, so history keeps naming it.
  */
 async function assertRemovable(db: Db, removed: readonly Tier[], ladderNames: Record<Tier, string>, at: Date) {
   if (removed.length === 0) return;
   const fields: Record<string, string[]> = {};
+  // A routing rule's minimum tier names a tier too: removing it would silently lower the minimum.
+  const { rules: routing } = await currentRules(db);
+  const routingNames = (key: Tier) =>
+    routing.minimumTier === key || routing.productRules.some((r) => r.minimumTier === key);
   for (const key of removed) {
     // Cross-partner read (vendor admins only): who depends on the tier.
     const rows = await db
@@ -203,6 +209,12 @@ async function assertRemovable(db: Db, removed: readonly Tier[], ladderNames: Re
         ),
       )
       .orderBy(asc(sql`lower(${partners.name})`));
+    if (routingNames(key)) {
+      fields[`${key}Remove`] = [
+        `${ladderNames[key] ?? key} is a minimum tier of the lead routing rules in force; change them first.`,
+      ];
+      continue;
+    }
     if (rows.length === 0) continue;
     const names = rows.slice(0, 3).map((r) => r.name);
     const more = rows.length > 3 ? ` and ${rows.length - 3} more` : "";

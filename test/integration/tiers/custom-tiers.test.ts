@@ -196,7 +196,22 @@ describe("a tier the vendor adds", () => {
     const refused = await rejection(publishRules(ctxFor(db(), admin, T), removing));
     expect((refused as ValidationError).fields?.bronzeRemove?.[0]).toMatch(/Bronze cannot be removed .*\(.+\)\.$/);
 
+    // Named as the lead routing rules' minimum tier: refused too, until the routing rules change.
     await db().update(partners).set({ tier: "registered" }).where(eq(partners.id, pinned.partner.id));
+    await db().execute(
+      sql`update partner_tier_states set pinned_tier = null, pinned_until = null where partner_id = ${pinned.partner.id}`,
+    );
+    const routingVersion = async (minimumTier: string) =>
+      db().execute(
+        sql`insert into routing_rules (version, rules, note) select version + 1, jsonb_set(rules, '{minimumTier}', to_jsonb(${minimumTier}::text)), 'test' from routing_rules order by version desc limit 1`,
+      );
+    await routingVersion("bronze");
+    const named = await rejection(publishRules(ctxFor(db(), admin, T), removing));
+    expect((named as ValidationError).fields).toEqual({
+      bronzeRemove: ["Bronze is a minimum tier of the lead routing rules in force; change them first."],
+    });
+    await routingVersion("registered");
+
     await db().execute(
       sql`update partner_tier_states set pinned_tier = null, pinned_until = null where partner_id = ${pinned.partner.id}`,
     );
