@@ -62,4 +62,28 @@ describe("tier scorecards", () => {
     await table.getByRole("row").filter({ hasText: "Sakura Mail Systems" }).getByText("At risk").waitFor();
     await screenshot(page, "tiers-04-what-if");
   });
+
+  it("tiers page: a taken key is a field error; Platinum added above Gold is published and gets its own column", async () => {
+    const page = await e2e.newPage();
+    await signInUi(page, "admin@vendor.test", DEMO_PASSWORD, "Avery Admin");
+    await page.goto("/tiers");
+    await page.getByRole("heading", { name: "Programme tiers" }).waitFor();
+    await page.getByLabel("New tier: key").fill("gold");
+    await page.getByLabel("New tier: name").fill("Platinum");
+    await page.getByLabel("New tier: place").selectOption("gold");
+    await page.getByLabel("New tier: Discount, %").fill("40");
+    await page.getByLabel("New tier: Lead routing weight (0–1)").fill("1");
+    await page.getByLabel("New tier: Deal protection, days").fill("180");
+    await page.getByLabel("New tier: Certifications").fill("mail-relay-fundamentals: 9");
+    await page.getByRole("button", { name: /^Publish as version/ }).click();
+    await page.getByText("A tier with the key “gold” already exists.").waitFor();
+    // The draft is kept: only the key needs changing.
+    expect(await page.getByLabel("New tier: name").inputValue()).toBe("Platinum");
+    await page.getByLabel("New tier: key").fill("platinum");
+    await page.getByRole("button", { name: /^Publish as version/ }).click();
+    await page.getByText(/Version \d+ published/).waitFor();
+    await page.getByLabel("Platinum: Discount, %").waitFor();
+    expect(await page.getByLabel("Platinum: Discount, %").inputValue()).toBe("40");
+    await screenshot(page, "tiers-05-platinum-added");
+  });
 });
