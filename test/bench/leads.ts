@@ -256,8 +256,10 @@ async function main() {
       for (let run = 1; run <= RUNS; run++) {
         await reset();
         const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
         const r = await routeLeads(ctx(), ids);
         const ms = performance.now() - t0;
+        const cpu = process.cpuUsage(cpu0);
         bulk.push(rate(ids.length, ms));
         const c = await check();
         const t = r.timings;
@@ -266,7 +268,8 @@ async function main() {
             `(offered ${f0(r.offered)}, no partner ${f0(r.noPartner)}, skipped ${r.skipped}; over capacity: ${c.overCapacity})`,
         );
         console.log(
-          `      summed over the chunks (two run at once on PostgreSQL): load ${(t.loadMs / 1000).toFixed(1)} s, ` +
+          `      Node's CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of the ${(ms / 1000).toFixed(1)} s; ` +
+            `summed over the chunks (two run at once on PostgreSQL): load ${(t.loadMs / 1000).toFixed(1)} s, ` +
             `decide and prepare ${(t.decideMs / 1000).toFixed(1)} s (the database writing meanwhile), ` +
             `then waiting for the writes ${(t.writeMs / 1000).toFixed(1)} s; ${f0(t.mails)} mails` +
             `; decisions and explanations ${c.decisionsSize}: ${f0(c.explanations)} distinct candidate lists ` +
