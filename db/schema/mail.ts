@@ -42,10 +42,9 @@ export const mailMessages = pgTable(
     queuedAt: timestamp("queued_at", { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
-  (t) => [
-    index("mail_messages_due_idx").on(t.status, t.nextAttemptAt),
-    index("mail_messages_to_idx").on(t.toAddress),
-  ],
+  // No index on to_address: the mail list searches addresses with ILIKE '%…%', which a
+  // b-tree cannot serve, and every queued message paid for one (bulk routing queues thousands).
+  (t) => [index("mail_messages_due_idx").on(t.status, t.nextAttemptAt)],
 );
 
 export const mailAttempts = pgTable(
@@ -81,7 +80,8 @@ export const mailRecipients = pgTable(
     response: text("response"),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("mail_recipients_mail_idx").on(t.mailId), index("mail_recipients_address_idx").on(t.address)],
+  // No index on address, as for mail_messages.to_address (searched with ILIKE '%…%').
+  (t) => [index("mail_recipients_mail_idx").on(t.mailId)],
 );
 
 /** Delivery switches an admin controls (one row, id 1). */
