@@ -22,6 +22,8 @@ export interface InsertOptions {
   tail?: string;
   where?: string;
   extra?: Record<string, string>;
+  /** Columns with the same value in every row: column → [SQL type, value] (objects go as json text). */
+  same?: Record<string, [type: string, value: unknown]>;
 }
 
 /**
@@ -40,6 +42,7 @@ export interface InsertOptions {
  *   returning id, k`).
  * - `where` filters the rows (an SQL condition over `v.<column>`); `extra`
  *   declares row fields it reads that are not columns of the table.
+ * - `same` gives columns whose value every row shares, as parameters.
  */
 export function insertSql(
   table: string,
@@ -47,20 +50,29 @@ export function insertSql(
   rows: Record<string, unknown>[],
   opts: InsertOptions = {},
 ): SQL {
-  const { bulky, tail = "", where, extra = {} } = opts;
+  const { bulky, tail = "", where, extra = {}, same = {} } = opts;
   const names = Object.keys(cols);
   const all = { ...cols, ...extra };
   const defs = Object.entries(all)
     .map(([n, t]) => `${n} ${t}`)
     .join(", ");
   const filter = where ? sql.raw(` where ${where}`) : sql``;
+  // Values every row shares: one parameter each instead of a copy per row in the json.
+  const sameNames = Object.keys(same);
+  const sameValues = sameNames.map((n) => {
+    const [type, value] = same[n]!;
+    const text = value === null || typeof value === "string" ? value : JSON.stringify(value);
+    return sql`, ${text}::${sql.raw(type)}`;
+  });
+  const columns = sql.raw([...names, ...(bulky ? [bulky.column] : []), ...sameNames].join(", "));
+  const selected = sql.raw(names.map((n) => `v.${n}`).join(", "));
   if (!bulky) {
-    return sql`insert into ${sql.raw(table)} (${sql.raw(names.join(", "))}) select ${sql.raw(names.map((n) => `v.${n}`).join(", "))} from json_to_recordset(${JSON.stringify(rows)}::json) as v(${sql.raw(defs)})${filter} ${sql.raw(tail)}`;
+    return sql`insert into ${sql.raw(table)} (${columns}) select ${selected}${sql.join(sameValues)} from json_to_recordset(${JSON.stringify(rows)}::json) as v(${sql.raw(defs)})${filter} ${sql.raw(tail)}`;
   }
   const values = bulky.json ? `[${bulky.json.join(",")}]` : JSON.stringify(bulky.values ?? []);
   return sql`
-      insert into ${sql.raw(table)} (${sql.raw([...names, bulky.column].join(", "))})
-      select ${sql.raw(names.map((n) => `v.${n}`).join(", "))}, b.value
+      insert into ${sql.raw(table)} (${columns})
+      select ${selected}, b.value${sql.join(sameValues)}
         from rows from (json_to_recordset(${JSON.stringify(rows)}::json) as (${sql.raw(defs)}))
              with ordinality as v(${sql.raw(Object.keys(all).join(", "))}, n)
         join json_array_elements(${values}::json) with ordinality as b(value, n) using (n)${filter}

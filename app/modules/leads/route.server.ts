@@ -575,33 +575,32 @@ function prepareWrites(
     {
       id: "uuid",
       lead_id: "uuid",
-      at: "timestamptz",
       mode: "routing_mode",
-      decided_by: "uuid",
-      rules_version: "int",
       seed: "text",
       chosen_partner_id: "uuid",
       excluded_counts: "jsonb",
       summary: "text",
-      tier_rules_version: "int",
-      tier_weights: "jsonb",
       explanation_hash: "text",
     },
     plans.map((p, i) => ({
       id: p.decisionId,
       lead_id: p.lead.id,
-      at,
       mode: p.mode,
-      decided_by: actor.userId,
-      rules_version: world.version,
       seed: p.seed,
       chosen_partner_id: p.offer?.partner.id ?? null,
       excluded_counts: p.decision.excludedCounts,
       summary: p.decision.summary,
-      tier_rules_version: world.tierRulesVersion,
-      tier_weights: world.tierWeights,
       explanation_hash: hashOf[i],
     })),
+    {
+      same: {
+        at: ["timestamptz", at],
+        decided_by: ["uuid", actor.userId],
+        rules_version: ["int", String(world.version)],
+        tier_rules_version: ["int", String(world.tierRulesVersion)],
+        tier_weights: ["jsonb", world.tierWeights],
+      },
+    },
   );
   const offered = plans.filter((p) => p.offer);
   const offersPart = offered.length
@@ -612,7 +611,6 @@ function prepareWrites(
           lead_id: "uuid",
           partner_id: "uuid",
           decision_id: "uuid",
-          offered_at: "timestamptz",
           accept_by: "timestamptz",
           remind_at: "timestamptz",
         },
@@ -621,10 +619,10 @@ function prepareWrites(
           lead_id: p.lead.id,
           partner_id: p.offer!.partner.id,
           decision_id: p.decisionId,
-          offered_at: at,
           accept_by: p.offer!.acceptBy,
           remind_at: p.offer!.remindAt,
         })),
+        { same: { offered_at: ["timestamptz", at] } },
       )
     : null;
   const updates = plans.map((p) => ({
@@ -658,10 +656,8 @@ function prepareWrites(
       events.push({
         lead_id: p.lead.id,
         partner_id: null,
-        actor_label: actor.label,
         kind,
         note: p.decision.summary,
-        at,
       });
     }
     if (p.offer) {
@@ -669,39 +665,28 @@ function prepareWrites(
       events.push({
         lead_id: p.lead.id,
         partner_id: p.offer.partner.id,
-        actor_label: actor.label,
         kind: "offered",
         note: `Offered to ${p.offer.partner.name}; accept by ${acceptBy}.`,
-        at,
       });
     }
   }
   const eventsPart = insertSql(
     "lead_events",
-    { lead_id: "uuid", partner_id: "uuid", actor_label: "text", kind: "text", note: "text", at: "timestamptz" },
+    { lead_id: "uuid", partner_id: "uuid", kind: "text", note: "text" },
     events,
+    { same: { actor_label: ["text", actor.label], at: ["timestamptz", at] } },
   );
   const auditPart = insertSql(
     "audit_events",
     {
-      at: "timestamptz",
-      actor_user_id: "uuid",
-      actor_label: "text",
-      ip: "text",
       action: "text",
-      subject_type: "text",
       subject_id: "text",
       partner_id: "uuid",
       before: "jsonb",
       after: "jsonb",
     },
     plans.map((p) => ({
-      at,
-      actor_user_id: actor.userId,
-      actor_label: actor.label,
-      ip: actor.ip ?? null,
       action: p.auditAction,
-      subject_type: "lead",
       subject_id: p.lead.id,
       partner_id: p.offer?.partner.id ?? null,
       before: { status: p.lead.status, offerCount: p.lead.offerCount },
@@ -715,6 +700,15 @@ function prepareWrites(
           }
         : { status: "new", needsAttention: true, reason: p.attention, decisionId: p.decisionId, mode: p.mode },
     })),
+    {
+      same: {
+        at: ["timestamptz", at],
+        actor_user_id: ["uuid", actor.userId],
+        actor_label: ["text", actor.label],
+        ip: ["text", actor.ip ?? null],
+        subject_type: ["text", "lead"],
+      },
+    },
   );
   // Offer mails: one per recipient, with that recipient's signed links;
   // rendered at delivery.

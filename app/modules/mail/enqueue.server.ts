@@ -115,7 +115,6 @@ export function mailParts<K extends TemplateName>(inputs: EnqueueInput<K>[], pre
       template: i.template,
       to_address: to[0]!.address,
       to_name: to[0]!.name,
-      from_address: e.MAIL_FROM,
       subject: templates[i.template].subject(i.data),
       critical: i.critical ?? false,
       partner_id: i.partnerId ?? null,
@@ -135,7 +134,6 @@ export function mailParts<K extends TemplateName>(inputs: EnqueueInput<K>[], pre
           template: "text",
           to_address: "text",
           to_name: "text",
-          from_address: "text",
           subject: "text",
           critical: "boolean",
           partner_id: "uuid",
@@ -146,6 +144,7 @@ export function mailParts<K extends TemplateName>(inputs: EnqueueInput<K>[], pre
           // The template data as a second array: its text is checked once (json_to_recordset would check it twice).
           bulky: { column: "data", values: data },
           extra: { optable: "boolean" },
+          same: { from_address: ["text", e.MAIL_FROM] },
           where:
             "not (v.optable and exists (select 1 from mail_opt_outs o where o.user_id = v.user_id and o.template = v.template))",
           tail: "on conflict (dedupe_key) do nothing returning id, dedupe_key",
