@@ -81,8 +81,12 @@ describe("taking a course", () => {
         await page.getByRole("heading", { name: "Quiz" }).waitFor();
         if (!failedOnce) {
           await screenshot(page, "training-2-quiz");
+          const attempt = page.locator("form.quiz-form input[name=attempt]");
+          const first = await attempt.inputValue();
           await answerQuiz(page, false);
           await page.getByRole("status").filter({ hasText: "Not passed" }).waitFor();
+          // The next attempt's form (new questions or order) is on the page before it is answered.
+          await expect.poll(() => attempt.inputValue(), { timeout: 15_000 }).not.toBe(first);
           failedOnce = true;
         }
         await answerQuiz(page, true);
