@@ -698,7 +698,7 @@ function duplicateReason(importId: string, input: LeadInput, open: LeadRefRow[],
 
 /**
  * Routes the import's leads still with the vendor and never routed, 10,000 per
- * routeLeads call (which works in chunks of 1,000, one transaction each),
+ * routeLeads call (which works in chunks of 2,500, one transaction each),
  * renewing the lease between calls. A successor resumes with those left.
  */
 async function routeImported(db: Db, id: string, importer: Importer, leaseUntil: () => Date): Promise<void> {
