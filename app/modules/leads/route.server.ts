@@ -521,7 +521,12 @@ function prepareWrites(
   ctx: Ctx,
   world: World,
   plans: Plan[],
-  opts: { summaryMail: boolean; explanationsVia?: (statement: SQL) => Promise<unknown> },
+  opts: {
+    summaryMail: boolean;
+    explanationsVia?: (statement: SQL) => Promise<unknown>;
+    /** Bulk routing collects the offer mails here and queues them per recipient at the end of its chunk. */
+    collectOfferMails?: EnqueueInput<"lead-offer">[];
+  },
 ): () => Promise<{ mails: number }> {
   if (plans.length === 0) return () => Promise.resolve({ mails: 0 });
   const now = world.now;
@@ -750,7 +755,11 @@ function prepareWrites(
   if (!opts.summaryMail && to.length > 0) {
     for (const p of flagged) attentionMails.push(attentionMail(to, p));
   }
-  const mails = [...mailParts(offerMails, "offer_mail"), ...mailParts(attentionMails, "attention_mail")];
+  if (opts.collectOfferMails) opts.collectOfferMails.push(...offerMails);
+  const mails = [
+    ...mailParts(opts.collectOfferMails ? [] : offerMails, "offer_mail"),
+    ...mailParts(attentionMails, "attention_mail"),
+  ];
   const counted = mails.filter(([name]) => name.endsWith("_m")).map(([name]) => `(select count(*) from ${name})`);
   const statement = withParts(
     [
@@ -783,6 +792,62 @@ function attentionMail(to: Recipient[], p: Plan): EnqueueInput<"lead-attention">
     },
     dedupeKey: `lead-attention:${p.decisionId}`,
   };
+}
+
+/** Leads listed in one "lead-offers" mail at most (a longer digest goes as several). */
+const DIGEST_LEADS = 25;
+
+/**
+ * A chunk's offer mails, per recipient: one lead stays a "lead-offer" mail;
+ * several become "lead-offers" mails listing each lead with its own signed
+ * links (bulk routing tends to offer a partner many leads at once: one mail,
+ * not dozens).
+ */
+function offerDigests(inputs: EnqueueInput<"lead-offer">[]): EnqueueInput<"lead-offer" | "lead-offers">[] {
+  const byRecipient = new Map<string, EnqueueInput<"lead-offer">[]>();
+  for (const i of inputs) {
+    const key = `${i.partnerId} ${i.userId}`;
+    const list = byRecipient.get(key);
+    if (list) list.push(i);
+    else byRecipient.set(key, [i]);
+  }
+  const out: EnqueueInput<"lead-offer" | "lead-offers">[] = [];
+  for (const list of byRecipient.values()) {
+    if (list.length === 1) {
+      out.push(list[0]!);
+      continue;
+    }
+    for (let i = 0; i < list.length; i += DIGEST_LEADS) {
+      const part = list.slice(i, i + DIGEST_LEADS);
+      const first = part[0]!;
+      out.push({
+        to: first.to,
+        toName: first.toName,
+        template: "lead-offers",
+        data: {
+          recipientName: first.data.recipientName,
+          partnerName: first.data.partnerName,
+          leads: part.map(({ data: d }) => ({
+            leadRef: d.leadRef,
+            companyName: d.companyName,
+            location: d.location,
+            interest: d.interest,
+            message: d.message,
+            acceptBy: d.acceptBy,
+            acceptUrl: d.acceptUrl,
+            declineUrl: d.declineUrl,
+            leadUrl: d.leadUrl,
+          })),
+        },
+        // The first lead's key, under the digest's name: unique per recipient and chunk.
+        dedupeKey: first.dedupeKey.replace(/^lead-offer:/, "lead-offers:"),
+        critical: true,
+        partnerId: first.partnerId,
+        userId: first.userId,
+      });
+    }
+  }
+  return out;
 }
 
 /** Bulk routing tells the channel team of the leads a chunk left with the vendor in one mail. */
@@ -1060,10 +1125,17 @@ async function routeChunk(
     writes.push(p);
   };
   const flagged: Plan[] = [];
+  const offerMails: EnqueueInput<"lead-offer">[] = [];
   let plans: Plan[] = [];
   const flush = async () => {
     if (plans.length === 0) return;
-    after(prepareWrites(tx, ctx, world, plans, { summaryMail: true, explanationsVia: opts.explanationsVia }));
+    after(
+      prepareWrites(tx, ctx, world, plans, {
+        summaryMail: true,
+        explanationsVia: opts.explanationsVia,
+        collectOfferMails: offerMails,
+      }),
+    );
     plans = [];
     await yieldToIo();
   };
@@ -1084,8 +1156,10 @@ async function routeChunk(
       if (plans.length >= WRITE_PART) await flush();
     }
     await flush();
+    const mails: EnqueueInput<"lead-offer" | "lead-offers" | "lead-attention">[] = offerDigests(offerMails);
     const summary = attentionSummary(world, flagged);
-    if (summary) after(() => enqueueMails(tx, [summary]).then((mails) => ({ mails })));
+    if (summary) mails.push(summary);
+    if (mails.length) after(() => enqueueMails(tx, mails).then((queued) => ({ mails: queued })));
   } catch (error) {
     failure = { error };
   }

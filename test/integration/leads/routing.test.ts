@@ -11,6 +11,7 @@
  * publish rules put the defaults back at the end.
  */
 import { renderedMessage } from "~/modules/mail/render.server";
+import { leadRef } from "~/modules/leads/status";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -396,11 +397,32 @@ describe("capacity", () => {
       .from(mailMessages)
       .where(sql`${mailMessages.dedupeKey} like 'lead-attention-batch:%' and ${mailMessages.subject} like '3 leads%'`);
     expect(summaries).toHaveLength(1);
+    // One mail per partner admin, listing each of its leads with its own signed links.
     const offerMails = await db()
-      .select({ id: mailMessages.id })
+      .select()
       .from(mailMessages)
       .where(inArray(mailMessages.partnerId, [a.partner.id, b.partner.id]));
-    expect(offerMails).toHaveLength(5);
+    expect(offerMails.map((m) => [m.partnerId, m.template, m.critical]).sort()).toEqual(
+      [
+        [a.partner.id, "lead-offers", true],
+        [b.partner.id, "lead-offers", true],
+      ].sort(),
+    );
+    const offeredTo = new Map(
+      result.outcomes.flatMap((o) => (o.kind === "offered" ? [[o.leadId, o.partnerId] as const] : [])),
+    );
+    for (const m of offerMails) {
+      const listed = (m.data as { leads: { leadRef: string; acceptUrl: string; declineUrl: string }[] }).leads;
+      const mine = list.filter((l) => offeredTo.get(l.id) === m.partnerId);
+      expect(listed.map((l) => l.leadRef)).toEqual(mine.map((l) => leadRef(l.number)));
+      expect(new Set(listed.map((l) => l.acceptUrl)).size).toBe(mine.length); // a link per lead
+      expect(m.subject).toMatch(new RegExp(`^${mine.length} new leads for `));
+      const rendered = await renderedMessage(db(), m, { store: false });
+      for (const l of listed) {
+        expect(rendered.html).toContain(l.acceptUrl.replaceAll("&", "&amp;"));
+        expect(rendered.text).toContain(l.declineUrl);
+      }
+    }
     const flagged = await db()
       .select()
       .from(leads)

@@ -1,4 +1,4 @@
-import { Button, Link, Text } from "@react-email/components";
+import { Button, Link, Section, Text } from "@react-email/components";
 import type { ReactElement } from "react";
 import { MailLayout, buttonStyle, textStyle } from "./layout";
 import { tierTemplates, type TierTemplateData } from "./tiers";
@@ -83,6 +83,22 @@ export interface TemplateData extends LicensingTemplateData {
     acceptUrl: string;
     declineUrl: string;
     leadUrl: string;
+  };
+  /** Several leads offered to a partner by one bulk routing: one mail per recipient, each lead with its own links. */
+  "lead-offers": {
+    recipientName: string;
+    partnerName: string;
+    leads: {
+      leadRef: string;
+      companyName: string;
+      location: string;
+      interest: string;
+      message: string;
+      acceptBy: string;
+      acceptUrl: string;
+      declineUrl: string;
+      leadUrl: string;
+    }[];
   };
   /** Half the SLA has passed without an answer. */
   "lead-offer-reminder": {
@@ -498,6 +514,53 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
           Not for you? <Link href={d.declineUrl}>Decline it</Link> so it moves on at once. Both links work once and
           expire with the offer. Or open it in the portal: <Link href={d.leadUrl}>{d.leadUrl}</Link>
         </Text>
+      </MailLayout>
+    ),
+  },
+  "lead-offers": {
+    label: "Lead offers, several at once",
+    security: true,
+    subject: (d) =>
+      `${d.leads.length} new leads for ${d.partnerName}: ${d.leads
+        .slice(0, 3)
+        .map((l) => l.companyName)
+        .join(", ")}${d.leads.length > 3 ? ", …" : ""}`,
+    body: (d, portalUrl) => (
+      <MailLayout
+        preview={`${d.leads.length} leads, the first to accept by ${d.leads[0]?.acceptBy ?? ""}`}
+        portalUrl={portalUrl}
+        reason={`You receive this mail because you receive lead offers for ${d.partnerName}`}
+      >
+        <Text style={textStyle}>Hello {d.recipientName},</Text>
+        <Text style={textStyle}>
+          {d.leads.length} new leads are offered to {d.partnerName}. Accept each by its time; after that it is offered
+          to another partner. The contact details show once you accept. Each link works once and expires with its offer;
+          declining moves a lead on at once.
+        </Text>
+        {d.leads.map((l) => (
+          <Section key={l.leadRef} style={{ borderTop: "1px solid #e2e8f0", paddingTop: "8px", marginTop: "8px" }}>
+            <Text style={textStyle}>
+              <strong>
+                {l.leadRef}: {l.companyName}
+              </strong>
+              , {l.location}
+              {l.interest ? ` — ${l.interest}` : ""}. Accept by {l.acceptBy}.
+            </Text>
+            {l.message ? (
+              <Text
+                style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}
+              >
+                {l.message}
+              </Text>
+            ) : null}
+            <Button href={l.acceptUrl} style={buttonStyle}>
+              Accept {l.leadRef}
+            </Button>
+            <Text style={textStyle}>
+              <Link href={l.declineUrl}>Decline {l.leadRef}</Link> · <Link href={l.leadUrl}>Open it in the portal</Link>
+            </Text>
+          </Section>
+        ))}
       </MailLayout>
     ),
   },
