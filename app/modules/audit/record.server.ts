@@ -25,3 +25,25 @@ export async function recordAudit(tx: Db, actor: Pick<Actor, "userId" | "label" 
     after: input.after ?? null,
   });
 }
+
+/** Rows per INSERT of recordAudits (well under PostgreSQL's 65,535 parameters a statement). */
+const AUDIT_CHUNK = 1000;
+
+/** Writes many audit events by one actor with one INSERT per thousand (bulk changes); same rows as recordAudit. */
+export async function recordAudits(tx: Db, actor: Pick<Actor, "userId" | "label" | "ip">, inputs: AuditInput[]) {
+  for (let i = 0; i < inputs.length; i += AUDIT_CHUNK) {
+    await tx.insert(auditEvents).values(
+      inputs.slice(i, i + AUDIT_CHUNK).map((input) => ({
+        actorUserId: actor.userId,
+        actorLabel: actor.label,
+        ip: actor.ip ?? null,
+        action: input.action,
+        subjectType: input.subjectType,
+        subjectId: input.subjectId ?? null,
+        partnerId: input.partnerId ?? null,
+        before: input.before ?? null,
+        after: input.after ?? null,
+      })),
+    );
+  }
+}

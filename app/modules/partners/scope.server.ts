@@ -1,4 +1,4 @@
-import { and, eq, type SQL } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 
 /**
@@ -22,4 +22,24 @@ export function scopeWhere(
   ...conditions: (SQL | undefined)[]
 ): SQL | undefined {
   return and(scope.kind === "partner" ? eq(table.partnerId, scope.partnerId) : undefined, ...conditions);
+}
+
+/**
+ * The WHERE clause of a read of several partners' rows at once (tier
+ * evaluation and reviews): one partner is the partner scope itself; several
+ * are an explicit cross-partner read, `partner_id = any($ids)` (one array
+ * parameter whatever their number).
+ */
+export function partnersWhere(
+  partnerIds: readonly string[],
+  table: { partnerId: AnyPgColumn },
+  ...conditions: (SQL | undefined)[]
+): SQL | undefined {
+  if (partnerIds.length === 1) return scopeWhere(partnerScope(partnerIds[0]!), table, ...conditions);
+  return and(sql`${table.partnerId} = any(${uuidArray(partnerIds)})`, ...conditions);
+}
+
+/** Ids as one `uuid[]` parameter (for `= any(…)`). */
+export function uuidArray(ids: readonly string[]): SQL {
+  return sql`${`{${ids.join(",")}}`}::uuid[]`;
 }

@@ -5,7 +5,8 @@
  * evaluation), publishing a new version with an effective date, and pinning a
  * partner's tier with a reason and an end date. Every write is audited in
  * its transaction; publishing rules in force today re-evaluates every
- * partner in the same transaction.
+ * partner in the same transaction. What-if and publishing read the figures
+ * of all partners set-wise (partnerFiguresOf, reevaluatePartnerTiers).
  */
 import { and, asc, desc, eq, gt, inArray, isNotNull, or, sql } from "drizzle-orm";
 import type { Db } from "~db/client";
@@ -21,9 +22,11 @@ import { currentRules } from "~/modules/leads/rules.server";
 import {
   EVALUATED_STATUSES,
   courseNames,
+  evaluatedPartnerIds,
   lockTierState,
-  partnerFigures,
+  partnerFiguresOf,
   reevaluatePartnerTier,
+  reevaluatePartnerTiers,
   rulesInForce,
   standingOf,
 } from "./evaluate.server";
@@ -140,9 +143,14 @@ export async function whatIf(db: Db, rules: TierRules, at: Date): Promise<Previe
         )
     : [];
   const stateOf = new Map(states.map((s) => [s.partnerId, s]));
+  const figuresOf = await partnerFiguresOf(
+    db,
+    rows.map((r) => r.id),
+    at,
+  );
   const out: PreviewRow[] = [];
   for (const p of rows) {
-    const figures = await partnerFigures(db, p.id, at);
+    const figures = figuresOf.get(p.id)!;
     const qualifying = qualifyingTier(rules, figures);
     const decision = decideTier(standingOf(p.tier, stateOf.get(p.id)), qualifying, rules, at);
     out.push({
@@ -290,21 +298,14 @@ export async function publishRules(ctx: Ctx, raw: unknown) {
       });
       let changed = 0;
       if (effective.getTime() <= now.getTime()) {
-        const ids = await tx
-          .select({ id: partners.id })
-          .from(partners)
-          .where(inArray(partners.status, [...EVALUATED_STATUSES]))
-          .orderBy(asc(partners.id));
-        for (const { id } of ids) {
-          const r = await reevaluatePartnerTier(tx, {
-            partnerId: id,
-            at: now,
-            reason: `rules-v${version}`,
-            actor: ctx.actor,
-            rules: { version, effectiveAt: effective, rules },
-          });
-          if (r?.changes.length) changed++;
-        }
+        const results = await reevaluatePartnerTiers(tx, {
+          partnerIds: await evaluatedPartnerIds(tx),
+          at: now,
+          reason: `rules-v${version}`,
+          actor: ctx.actor,
+          rules: { version, effectiveAt: effective, rules },
+        });
+        for (const r of results.values()) if (r.changes.length) changed++;
       }
       return { version, effectiveAt: effective, changed };
     });

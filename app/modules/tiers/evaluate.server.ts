@@ -7,21 +7,27 @@
  * audit event and a mail to the partner's admins per change.
  *
  * Called by the daily job (evaluateAllTiers), by the inputs' own
- * transactions (certification granted or expired, deal won; license orders
- * paid or refunded are still to call it from licensing), by publishing rules
- * and by pinning.
+ * transactions (certification granted or expired, deal won, license order
+ * paid or refunded), by publishing rules and by pinning.
+ *
+ * Set-based: the figures of any number of partners are read with a constant
+ * number of queries (partnerFiguresOf), and reevaluatePartnerTiers locks,
+ * decides and writes for many partners with a few statements. The
+ * one-partner functions (partnerFigures, reevaluatePartnerTier) are those
+ * with one id: each figure and each write has one implementation.
  */
-import { and, asc, count, eq, gt, inArray, isNull, lte } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
+import { and, asc, count, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "~db/client";
 import { courses, deals, partners, partnerTierStates, tierChanges, tierRules, type PartnerTierState } from "~db/schema";
-import { recordAudit } from "~/modules/audit/record.server";
+import { recordAudits, type AuditInput } from "~/modules/audit/record.server";
 import type { Actor } from "~/modules/auth/actor";
 import { partnerLeadStats } from "~/modules/leads/stats.server";
-import { licenseRevenue } from "~/modules/licensing/revenue.server";
+import { licenseRevenues } from "~/modules/licensing/revenue.server";
 import { enqueueMail } from "~/modules/mail/enqueue.server";
 import { partnerAdmins } from "~/modules/partners/admins.server";
-import { partnerScope, scopeWhere } from "~/modules/partners/scope.server";
-import { certifiedPeople } from "~/modules/training/reports.server";
+import { partnersWhere, uuidArray } from "~/modules/partners/scope.server";
+import { certifiedPeopleOf } from "~/modules/training/reports.server";
 import { appUrl } from "~/utils/env.server";
 import {
   decideTier,
@@ -62,37 +68,55 @@ export interface FiguresDetail extends PartnerFigures {
 
 /** A partner's figures at `at` (scoped to the partner: every query filters on its id). */
 export async function partnerFigures(db: Db, partnerId: string, at: Date): Promise<FiguresDetail> {
+  return (await partnerFiguresOf(db, [partnerId], at)).get(partnerId)!;
+}
+
+/**
+ * The figures of several partners at `at`, each exactly as partnerFigures
+ * gives it, with a constant number of queries whatever their number (certified
+ * people, paid orders and exchange rates, won deals grouped by partner, lead
+ * offers and closed leads grouped by partner). Every id asked for is in the
+ * map. One partner reads through the partner scope; several are the explicit
+ * cross-partner read `partner_id = any($ids)` (vendor-side evaluation and reviews).
+ */
+export async function partnerFiguresOf(
+  db: Db,
+  partnerIds: readonly string[],
+  at: Date,
+): Promise<Map<string, FiguresDetail>> {
+  const ids = [...new Set(partnerIds)];
+  const out = new Map<string, FiguresDetail>();
+  if (ids.length === 0) return out;
   const since = trailingStart(at);
   // Sequential: inside a caller's transaction these share one connection.
-  const groups = await certifiedPeople(db, { partnerId, at });
-  const revenue = await licenseRevenue(db, { partnerId, at });
-  const [won] = await db
-    .select({ n: count() })
+  const certified = await certifiedPeopleOf(db, { partnerIds: ids, at });
+  const revenues = await licenseRevenues(db, { partnerIds: ids, at });
+  const won = await db
+    .select({ partnerId: deals.partnerId, n: count() })
     .from(deals)
-    .where(
-      scopeWhere(
-        partnerScope(partnerId),
-        deals,
-        eq(deals.status, "won"),
-        gt(deals.closedAt, since),
-        lte(deals.closedAt, at),
+    .where(partnersWhere(ids, deals, eq(deals.status, "won"), gt(deals.closedAt, since), lte(deals.closedAt, at)))
+    .groupBy(deals.partnerId);
+  const wonOf = new Map(won.map((r) => [r.partnerId, r.n]));
+  const leadStats = await partnerLeadStats(db, { partnerIds: ids, since });
+  for (const id of ids) {
+    const groups = certified.get(id) ?? [];
+    const revenue = revenues.get(id)!;
+    out.set(id, {
+      certified: Object.fromEntries(
+        groups.map((g) => [
+          g.courseKey,
+          g.people.map((p) => ({ userId: p.userId, name: p.name, expiresAt: p.expiresAt })),
+        ]),
       ),
-    );
-  const leadStats = (await partnerLeadStats(db, { partnerIds: [partnerId], since })).get(partnerId);
-  return {
-    certified: Object.fromEntries(
-      groups.map((g) => [
-        g.courseKey,
-        g.people.map((p) => ({ userId: p.userId, name: p.name, expiresAt: p.expiresAt })),
-      ]),
-    ),
-    certificationNames: Object.fromEntries(groups.map((g) => [g.courseKey, g.certificationName])),
-    revenueUsdMinor: revenue.totalBaseMinor,
-    revenueOrders: revenue.orders,
-    missingRates: revenue.missingRates,
-    wonDeals: won?.n ?? 0,
-    acceptanceRate: leadStats?.acceptanceRate ?? null,
-  };
+      certificationNames: Object.fromEntries(groups.map((g) => [g.courseKey, g.certificationName])),
+      revenueUsdMinor: revenue.totalBaseMinor,
+      revenueOrders: revenue.orders,
+      missingRates: revenue.missingRates,
+      wonDeals: wonOf.get(id) ?? 0,
+      acceptanceRate: leadStats.get(id)?.acceptanceRate ?? null,
+    });
+  }
+  return out;
 }
 
 /** Course key → certification name of the published courses (for requirement words). */
@@ -119,18 +143,29 @@ export function standingOf(tier: Tier, state: PartnerTierState | undefined): Tie
 
 /** Creates the partner's state row if it has none, then locks it (FOR UPDATE) for the caller's transaction. */
 export async function lockTierState(tx: Db, partnerId: string): Promise<PartnerTierState | undefined> {
-  const [partner] = await tx.select({ tier: partners.tier }).from(partners).where(eq(partners.id, partnerId));
-  if (!partner) return undefined;
-  await tx
-    .insert(partnerTierStates)
-    .values({ partnerId, evaluatedTier: partner.tier })
-    .onConflictDoNothing({ target: partnerTierStates.partnerId });
-  const [state] = await tx
+  return (await lockTierStates(tx, [partnerId])).get(partnerId);
+}
+
+/**
+ * lockTierState for several partners: the missing state rows created with one
+ * statement, then all locked with one (in partner id order, so two callers
+ * locking overlapping sets wait for each other rather than deadlock).
+ * Unknown ids are absent from the map.
+ */
+export async function lockTierStates(tx: Db, partnerIds: readonly string[]): Promise<Map<string, PartnerTierState>> {
+  const ids = [...new Set(partnerIds)];
+  if (ids.length === 0) return new Map();
+  await tx.execute(sql`
+      insert into partner_tier_states (partner_id, evaluated_tier)
+      select p.id, p.tier from partners p where p.id = any(${uuidArray(ids)})
+      on conflict (partner_id) do nothing`);
+  const states = await tx
     .select()
     .from(partnerTierStates)
-    .where(scopeWhere(partnerScope(partnerId), partnerTierStates))
+    .where(partnersWhere(ids, partnerTierStates))
+    .orderBy(asc(partnerTierStates.partnerId))
     .for("update");
-  return state;
+  return new Map(states.map((s) => [s.partnerId, s]));
 }
 
 export interface Reevaluation extends TierDecision {
@@ -142,6 +177,15 @@ export interface Reevaluation extends TierDecision {
 
 const day = (d: Date) => new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeZone: "UTC" }).format(d);
 
+export interface ReevaluateOptions {
+  at: Date;
+  /** Why: "daily", "certification-granted", "deal-won", "rules-v3", … */
+  reason: string;
+  actor?: Pick<Actor, "userId" | "label" | "ip">;
+  /** The rules to apply (default: those in force at `at`). */
+  rules?: RulesVersion;
+}
+
 /**
  * Re-evaluates one partner's tier at `at` inside the caller's transaction
  * (`reason` says why: "daily", "certification-granted", "deal-won", …). The
@@ -151,70 +195,127 @@ const day = (d: Date) => new Intl.DateTimeFormat("en-GB", { dateStyle: "long", t
  */
 export async function reevaluatePartnerTier(
   tx: Db,
-  opts: {
-    partnerId: string;
-    at: Date;
-    reason: string;
-    actor?: Pick<Actor, "userId" | "label" | "ip">;
-    rules?: RulesVersion;
-  },
+  opts: ReevaluateOptions & { partnerId: string },
 ): Promise<Reevaluation | null> {
-  const { partnerId, at, reason } = opts;
+  const { partnerId, ...rest } = opts;
+  return (await reevaluatePartnerTiers(tx, { ...rest, partnerIds: [partnerId] })).get(partnerId) ?? null;
+}
+
+/**
+ * Re-evaluates the tiers of several partners at `at` inside the caller's
+ * transaction, each exactly as reevaluatePartnerTier would, with a constant
+ * number of statements for the reads and the state updates whatever their
+ * number: the state rows locked (partner id order), the figures read set-wise,
+ * the pure decision (rules.ts) per partner, every state row updated by one
+ * UPDATE … FROM json, the tiers changed by another; the changes' history rows
+ * and audit events go as multi-row INSERTs, and each change's mail is queued
+ * (rendered) as reevaluatePartnerTier queues it. Returns the partners
+ * evaluated (suspended, terminated and unknown ones are left out).
+ */
+export async function reevaluatePartnerTiers(
+  tx: Db,
+  opts: ReevaluateOptions & { partnerIds: readonly string[] },
+): Promise<Map<string, Reevaluation>> {
+  const { at, reason } = opts;
   const actor = opts.actor ?? TIER_JOB_ACTOR;
-  const state = await lockTierState(tx, partnerId);
-  if (!state) return null;
-  const [partner] = await tx
+  const out = new Map<string, Reevaluation>();
+  const states = await lockTierStates(tx, opts.partnerIds);
+  if (states.size === 0) return out;
+  const ids = [...states.keys()];
+  const rows = await tx
     .select({ id: partners.id, name: partners.name, tier: partners.tier, status: partners.status })
     .from(partners)
-    .where(eq(partners.id, partnerId));
-  if (!partner || !(EVALUATED_STATUSES as readonly string[]).includes(partner.status)) return null;
+    .where(sql`${partners.id} = any(${uuidArray(ids)})`)
+    .orderBy(asc(partners.id));
+  const evaluated = rows.filter((p) => (EVALUATED_STATUSES as readonly string[]).includes(p.status));
+  if (evaluated.length === 0) return out;
 
   const rules = opts.rules ?? (await rulesInForce(tx, at));
-  const figures = await partnerFigures(tx, partnerId, at);
-  const before = standingOf(partner.tier, state);
-  const qualifying = qualifyingTier(rules.rules, figures);
-  const decision = decideTier(before, qualifying, rules.rules, at);
-  const s = decision.standing;
-
-  await tx
-    .update(partnerTierStates)
-    .set({
-      evaluatedTier: decision.qualifying,
-      atRiskSince: s.atRiskSince,
-      downgradeDueAt: s.downgradeDueAt,
-      targetTier: s.targetTier,
-      ...(s.pin ? {} : { pinnedTier: null, pinReason: null, pinnedUntil: null, pinnedBy: null, pinnedAt: null }),
-      rulesVersion: rules.version,
-      lastEvaluatedAt: at,
-      updatedAt: at,
-    })
-    .where(scopeWhere(partnerScope(partnerId), partnerTierStates));
-  if (s.tier !== partner.tier) {
-    await tx.update(partners).set({ tier: s.tier, updatedAt: at }).where(eq(partners.id, partnerId));
+  const figuresOf = await partnerFiguresOf(
+    tx,
+    evaluated.map((p) => p.id),
+    at,
+  );
+  const stateRows: Record<string, unknown>[] = [];
+  const tierRows: { id: string; tier: string }[] = [];
+  const changed: { partner: (typeof evaluated)[number]; result: Reevaluation }[] = [];
+  for (const partner of evaluated) {
+    const figures = figuresOf.get(partner.id)!;
+    const before = standingOf(partner.tier, states.get(partner.id));
+    const qualifying = qualifyingTier(rules.rules, figures);
+    const decision = decideTier(before, qualifying, rules.rules, at);
+    const s = decision.standing;
+    stateRows.push({
+      partner_id: partner.id,
+      evaluated_tier: decision.qualifying,
+      at_risk_since: s.atRiskSince?.toISOString() ?? null,
+      downgrade_due_at: s.downgradeDueAt?.toISOString() ?? null,
+      target_tier: s.targetTier,
+      // Without a pin in the new standing, the pin's columns are cleared (it ended, or there was none).
+      pinned: s.pin !== null,
+    });
+    if (s.tier !== partner.tier) tierRows.push({ id: partner.id, tier: s.tier });
+    const result: Reevaluation = { ...decision, partnerId: partner.id, before, rulesVersion: rules.version, figures };
+    out.set(partner.id, result);
+    if (decision.changes.length) changed.push({ partner, result });
   }
 
-  if (decision.changes.length) {
-    const admins = (await partnerAdmins(tx, [partnerId])).get(partnerId) ?? [];
-    const names = { ...(await courseNames(tx)), ...figures.certificationNames };
-    for (const change of decision.changes) {
-      await recordChange(tx, {
-        partner,
-        change,
-        standing: s,
-        before,
-        reason,
-        actor,
-        at,
-        rulesVersion: rules.version,
-        ladder: rules.rules.tiers,
-        admins,
-        needs: requirementProgress(figures, tierDefinition(rules.rules, s.tier)?.requirements ?? noRequirements)
-          .filter((p) => !p.met)
-          .map((p) => requirementText(p, names)),
-      });
+  await tx.execute(sql`
+      update partner_tier_states s
+         set evaluated_tier = v.evaluated_tier,
+             at_risk_since = v.at_risk_since,
+             downgrade_due_at = v.downgrade_due_at,
+             target_tier = v.target_tier,
+             pinned_tier = case when v.pinned then s.pinned_tier end,
+             pin_reason = case when v.pinned then s.pin_reason end,
+             pinned_until = case when v.pinned then s.pinned_until end,
+             pinned_by = case when v.pinned then s.pinned_by end,
+             pinned_at = case when v.pinned then s.pinned_at end,
+             rules_version = ${rules.version}::int,
+             last_evaluated_at = ${at.toISOString()}::timestamptz,
+             updated_at = ${at.toISOString()}::timestamptz
+        from json_to_recordset(${JSON.stringify(stateRows)}::json)
+             as v(partner_id uuid, evaluated_tier text, at_risk_since timestamptz, downgrade_due_at timestamptz,
+                  target_tier text, pinned boolean)
+       where s.partner_id = v.partner_id`);
+  if (tierRows.length) {
+    await tx.execute(sql`
+        update partners p
+           set tier = v.tier, updated_at = ${at.toISOString()}::timestamptz
+          from json_to_recordset(${JSON.stringify(tierRows)}::json) as v(id uuid, tier text)
+         where p.id = v.id`);
+  }
+
+  if (changed.length) {
+    const admins = await partnerAdmins(
+      tx,
+      changed.map((c) => c.partner.id),
+    );
+    const published = await courseNames(tx);
+    const items: ChangeItem[] = [];
+    for (const { partner, result } of changed) {
+      const s = result.standing;
+      const names = { ...published, ...result.figures.certificationNames };
+      const needs = requirementProgress(
+        result.figures,
+        tierDefinition(rules.rules, s.tier)?.requirements ?? noRequirements,
+      )
+        .filter((p) => !p.met)
+        .map((p) => requirementText(p, names));
+      for (const change of result.changes) {
+        items.push({
+          partner,
+          change,
+          standing: s,
+          before: result.before,
+          admins: admins.get(partner.id) ?? [],
+          needs,
+        });
+      }
     }
+    await recordChanges(tx, items, { reason, actor, at, rulesVersion: rules.version, ladder: rules.rules.tiers });
   }
-  return { ...decision, partnerId, before, rulesVersion: rules.version, figures };
+  return out;
 }
 
 const noRequirements = { certifications: [], revenueUsdMinor: 0, wonDeals: 0, acceptanceRate: null };
@@ -227,116 +328,164 @@ const headlines: Record<TierChangeDecision["kind"], (c: TierChangeDecision, l: (
   pin_ended: (c, l) => `the vendor's hold on your ${l(c.to)} tier ended`,
 };
 
-async function recordChange(
+interface ChangeItem {
+  partner: { id: string; name: string };
+  change: TierChangeDecision;
+  standing: TierStanding;
+  before: TierStanding;
+  admins: { address: string; name: string }[];
+  /** The requirements of the tier in force not met (the at-risk mail lists them). */
+  needs: string[];
+}
+
+/** Rows per multi-row INSERT of the history (well under PostgreSQL's 65,535 parameters a statement). */
+const CHANGE_CHUNK = 1000;
+
+/**
+ * Records changes of an evaluation: per change a `tier_changes` row (one
+ * INSERT per thousand; ids made here, so each mail's dedupe key is known
+ * without reading them back), an audit event `tier.<kind>` (likewise) and a
+ * mail to the partner's admins, rendered and queued as enqueueMail does.
+ */
+async function recordChanges(
   tx: Db,
-  input: {
-    partner: { id: string; name: string };
-    change: TierChangeDecision;
-    standing: TierStanding;
-    before: TierStanding;
+  items: ChangeItem[],
+  common: {
     reason: string;
     actor: Pick<Actor, "userId" | "label" | "ip">;
     at: Date;
     rulesVersion: number;
     /** The ladder of the rules applied: the tiers' names in the mails. */
     ladder: TierLadder;
-    admins: { address: string; name: string }[];
-    needs: string[];
   },
 ): Promise<void> {
-  const { partner, change, standing, at } = input;
-  const label = (t: string) => tierName(input.ladder, t);
-  const dueAt = change.kind === "at_risk" ? standing.downgradeDueAt : null;
-  const [row] = await tx
-    .insert(tierChanges)
-    .values({
+  const { at, reason, actor, rulesVersion } = common;
+  const label = (t: string) => tierName(common.ladder, t);
+  const rows = items.map((item) => ({
+    id: randomUUID(),
+    partnerId: item.partner.id,
+    kind: item.change.kind,
+    fromTier: item.change.from,
+    toTier: item.change.to,
+    reason,
+    rulesVersion,
+    dueAt: item.change.kind === "at_risk" ? item.standing.downgradeDueAt : null,
+    actorLabel: actor.label,
+    at,
+  }));
+  for (let i = 0; i < rows.length; i += CHANGE_CHUNK) {
+    await tx.insert(tierChanges).values(rows.slice(i, i + CHANGE_CHUNK));
+  }
+  await recordAudits(
+    tx,
+    actor,
+    items.map(({ partner, change, standing, before }): AuditInput => ({
+      action: `tier.${change.kind}`,
+      subjectType: "partner",
+      subjectId: partner.id,
       partnerId: partner.id,
-      kind: change.kind,
-      fromTier: change.from,
-      toTier: change.to,
-      reason: input.reason,
-      rulesVersion: input.rulesVersion,
-      dueAt,
-      actorLabel: input.actor.label,
-      at,
-    })
-    .returning({ id: tierChanges.id });
-  await recordAudit(tx, input.actor, {
-    action: `tier.${change.kind}`,
-    subjectType: "partner",
-    subjectId: partner.id,
-    partnerId: partner.id,
-    before: { tier: change.from, atRiskSince: input.before.atRiskSince?.toISOString() ?? null },
-    after: {
-      tier: standing.tier,
-      to: change.to,
-      reason: input.reason,
-      rulesVersion: input.rulesVersion,
-      downgradeDueAt: standing.downgradeDueAt?.toISOString() ?? null,
-    },
-  });
-  if (input.admins.length === 0) return;
+      before: { tier: change.from, atRiskSince: before.atRiskSince?.toISOString() ?? null },
+      after: {
+        tier: standing.tier,
+        to: change.to,
+        reason,
+        rulesVersion,
+        downgradeDueAt: standing.downgradeDueAt?.toISOString() ?? null,
+      },
+    })),
+  );
   const dashboardUrl = `${appUrl()}/`;
-  if (change.kind === "at_risk" && dueAt) {
+  for (const [i, item] of items.entries()) {
+    const { partner, change, standing, admins } = item;
+    const { id, dueAt } = rows[i]!;
+    if (admins.length === 0) continue;
+    if (change.kind === "at_risk" && dueAt) {
+      await enqueueMail(tx, {
+        to: admins,
+        template: "tier-at-risk",
+        data: {
+          partnerName: partner.name,
+          tierLabel: label(change.from),
+          targetTierLabel: label(change.to),
+          dueDate: day(dueAt),
+          needs: item.needs,
+          dashboardUrl,
+        },
+        dedupeKey: `tier-at-risk:${id}`,
+        partnerId: partner.id,
+      });
+      continue;
+    }
+    const pin = standing.pin;
+    const message =
+      pin && (change.kind === "upgrade" || change.kind === "downgrade")
+        ? `The vendor set your tier to ${label(pin.tier)} until ${day(new Date(pin.until.getTime() - 1))}: ${pin.reason}`
+        : change.kind === "downgrade"
+          ? "The grace period ended without the requirements being met. Your scorecard shows what the next tier needs."
+          : change.kind === "upgrade"
+            ? "Your figures meet the requirements of the new tier; its benefits apply from today."
+            : change.kind === "pin_ended"
+              ? "From now on your tier follows your figures."
+              : "";
     await enqueueMail(tx, {
-      to: input.admins,
-      template: "tier-at-risk",
+      to: admins,
+      template: "tier-changed",
       data: {
         partnerName: partner.name,
-        tierLabel: label(change.from),
-        targetTierLabel: label(change.to),
-        dueDate: day(dueAt),
-        needs: input.needs,
+        headline: capitalise(headlines[change.kind](change, label)),
+        message,
         dashboardUrl,
       },
-      dedupeKey: `tier-at-risk:${row!.id}`,
+      dedupeKey: `tier-change:${id}`,
       partnerId: partner.id,
     });
-    return;
   }
-  const pin = standing.pin;
-  const message =
-    pin && (change.kind === "upgrade" || change.kind === "downgrade")
-      ? `The vendor set your tier to ${label(pin.tier)} until ${day(new Date(pin.until.getTime() - 1))}: ${pin.reason}`
-      : change.kind === "downgrade"
-        ? "The grace period ended without the requirements being met. Your scorecard shows what the next tier needs."
-        : change.kind === "upgrade"
-          ? "Your figures meet the requirements of the new tier; its benefits apply from today."
-          : change.kind === "pin_ended"
-            ? "From now on your tier follows your figures."
-            : "";
-  await enqueueMail(tx, {
-    to: input.admins,
-    template: "tier-changed",
-    data: {
-      partnerName: partner.name,
-      headline: capitalise(headlines[change.kind](change, label)),
-      message,
-      dashboardUrl,
-    },
-    dedupeKey: `tier-change:${row!.id}`,
-    partnerId: partner.id,
-  });
 }
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-/**
- * The daily job: every active or approved partner re-evaluated at `at`, each
- * in its own transaction (a failure leaves the others done). Safe with
- * several workers at once: the state row lock serialises them, and a second
- * evaluation at the same moment finds nothing left to change.
- */
-export async function evaluateAllTiers(db: Db, at: Date): Promise<{ evaluated: number; changed: number }> {
-  const ids = await db
+/** Partners re-evaluated per transaction by the daily job. */
+export const DAILY_BATCH = 500;
+
+/** The ids of the partners whose tier is evaluated (active or approved), in id order. */
+export async function evaluatedPartnerIds(db: Db): Promise<string[]> {
+  const rows = await db
     .select({ id: partners.id })
     .from(partners)
     .where(inArray(partners.status, [...EVALUATED_STATUSES]))
     .orderBy(asc(partners.id));
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The daily job: every active or approved partner re-evaluated at `at`, in
+ * batches of DAILY_BATCH partners, each batch one transaction with a constant
+ * number of reads (reevaluatePartnerTiers). A batch that fails (a deadlock
+ * with an input's own evaluation, say) is done again one partner per
+ * transaction, as the job did before batching, so one partner's failure
+ * leaves the others done. Safe with several workers at once: the state row
+ * locks serialise them, and a second evaluation at the same moment finds
+ * nothing left to change.
+ */
+export async function evaluateAllTiers(db: Db, at: Date): Promise<{ evaluated: number; changed: number }> {
+  const ids = await evaluatedPartnerIds(db);
   let changed = 0;
-  for (const { id } of ids) {
-    const r = await db.transaction((tx) => reevaluatePartnerTier(tx, { partnerId: id, at, reason: "daily" }));
-    if (r?.changes.length) changed++;
+  const count = (results: Iterable<Reevaluation>) => {
+    for (const r of results) if (r.changes.length) changed++;
+  };
+  for (let i = 0; i < ids.length; i += DAILY_BATCH) {
+    const batch = ids.slice(i, i + DAILY_BATCH);
+    let results: Map<string, Reevaluation> | null = null;
+    try {
+      results = await db.transaction((tx) => reevaluatePartnerTiers(tx, { partnerIds: batch, at, reason: "daily" }));
+    } catch {
+      // Nothing of the batch was written: once more, one partner per transaction (a failure there is thrown).
+      for (const id of batch) {
+        const r = await db.transaction((tx) => reevaluatePartnerTier(tx, { partnerId: id, at, reason: "daily" }));
+        if (r) count([r]);
+      }
+    }
+    if (results) count(results.values());
   }
   return { evaluated: ids.length, changed };
 }
@@ -351,7 +500,8 @@ export function reevaluateAfter(tx: Db, partnerId: string, at: Date, reason: str
  * the jobs call this every minute. Each version whose moment has come and that
  * was not applied yet is claimed (FOR UPDATE SKIP LOCKED, so one worker of
  * many applies it) and every active or approved partner is re-evaluated under
- * it in one transaction, as publishing rules in force today does; then it is
+ * it in one transaction (reevaluatePartnerTiers: set-based), as publishing
+ * rules in force today does; then it is
  * marked applied. A version superseded before its turn (a later one already in
  * force) is marked applied without an evaluation: the one in force is applied.
  */
@@ -374,21 +524,15 @@ export async function applyDueRules(
       let evaluated = 0;
       let changed = 0;
       if (inForce.version === due.version) {
-        const ids = await tx
-          .select({ id: partners.id })
-          .from(partners)
-          .where(inArray(partners.status, [...EVALUATED_STATUSES]))
-          .orderBy(asc(partners.id));
-        for (const { id } of ids) {
-          const r = await reevaluatePartnerTier(tx, {
-            partnerId: id,
-            at,
-            reason: `rules-v${due.version}`,
-            rules: inForce,
-          });
-          evaluated++;
-          if (r?.changes.length) changed++;
-        }
+        const ids = await evaluatedPartnerIds(tx);
+        const results = await reevaluatePartnerTiers(tx, {
+          partnerIds: ids,
+          at,
+          reason: `rules-v${due.version}`,
+          rules: inForce,
+        });
+        evaluated = ids.length;
+        for (const r of results.values()) if (r.changes.length) changed++;
       }
       await tx.update(tierRules).set({ appliedAt: at }).where(eq(tierRules.version, due.version));
       return { version: due.version, evaluated, changed };

@@ -18,7 +18,7 @@ import { z } from "zod";
 import type { Db } from "~db/client";
 import { certifications, courseModules, courses, enrollments, moduleCompletions, partners, users } from "~db/schema";
 import { nowOf, scopeOf, type Ctx } from "~/modules/auth/actor";
-import { partnerScope, scopeWhere } from "~/modules/partners/scope.server";
+import { partnersWhere, scopeWhere } from "~/modules/partners/scope.server";
 import { countryName, isCountryCode } from "~/utils/countries";
 import { CSV_BOM, toCsv, type CsvColumn } from "~/utils/csv";
 import { ForbiddenError } from "~/utils/errors.server";
@@ -62,8 +62,26 @@ export async function certifiedPeople(
   db: Db,
   opts: { partnerId: string; at: Date; courseKey?: string },
 ): Promise<CertifiedGroup[]> {
+  const { partnerId, ...rest } = opts;
+  return (await certifiedPeopleOf(db, { partnerIds: [partnerId], ...rest })).get(partnerId) ?? [];
+}
+
+/**
+ * certifiedPeople of several partners with one query (tier evaluation of
+ * many partners, what-if): partner id → its groups, the same as
+ * certifiedPeople gives each (a partner without certified people maps to []).
+ * One partner reads through the partner scope; several are the explicit
+ * cross-partner read `partner_id = any($ids)`.
+ */
+export async function certifiedPeopleOf(
+  db: Db,
+  opts: { partnerIds: readonly string[]; at: Date; courseKey?: string },
+): Promise<Map<string, CertifiedGroup[]>> {
+  const out = new Map<string, CertifiedGroup[]>(opts.partnerIds.map((id) => [id, []]));
+  if (opts.partnerIds.length === 0) return out;
   const rows = await db
     .select({
+      partnerId: certifications.partnerId,
       courseKey: certifications.courseKey,
       certificationName: certifications.name,
       userId: certifications.userId,
@@ -75,8 +93,8 @@ export async function certifiedPeople(
     .from(certifications)
     .innerJoin(users, eq(users.id, certifications.userId))
     .where(
-      scopeWhere(
-        partnerScope(opts.partnerId),
+      partnersWhere(
+        opts.partnerIds,
         certifications,
         ne(certifications.status, "revoked"),
         lte(certifications.earnedAt, opts.at),
@@ -85,10 +103,19 @@ export async function certifiedPeople(
         opts.courseKey === undefined ? undefined : eq(certifications.courseKey, opts.courseKey),
       ),
     )
-    .orderBy(asc(certifications.courseKey), desc(certifications.earnedAt));
+    // The certification id last: two earned at the same moment name the group the same way every time.
+    .orderBy(
+      asc(certifications.partnerId),
+      asc(certifications.courseKey),
+      desc(certifications.earnedAt),
+      asc(certifications.id),
+    );
 
-  const groups = new Map<string, { certificationName: string; people: Map<string, CertifiedPerson> }>();
+  type Group = { certificationName: string; people: Map<string, CertifiedPerson> };
+  const byPartner = new Map<string, Map<string, Group>>();
   for (const r of rows) {
+    let groups = byPartner.get(r.partnerId);
+    if (!groups) byPartner.set(r.partnerId, (groups = new Map()));
     // Newest earned first: the group is named after the latest certification of the course.
     let group = groups.get(r.courseKey);
     if (!group) groups.set(r.courseKey, (group = { certificationName: r.certificationName, people: new Map() }));
@@ -103,11 +130,17 @@ export async function certifiedPeople(
       });
     }
   }
-  return [...groups.entries()].map(([courseKey, g]) => ({
-    courseKey,
-    certificationName: g.certificationName,
-    people: [...g.people.values()].sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId)),
-  }));
+  for (const [partnerId, groups] of byPartner) {
+    out.set(
+      partnerId,
+      [...groups.entries()].map(([courseKey, g]) => ({
+        courseKey,
+        certificationName: g.certificationName,
+        people: [...g.people.values()].sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId)),
+      })),
+    );
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
