@@ -72,6 +72,88 @@ export async function enqueueMail<K extends TemplateName>(tx: Db, input: Enqueue
 }
 
 /**
+ * Queues many notifications in the caller's transaction, each rendered now
+ * and stored as enqueueMail stores it (subject, html and text; no template
+ * data), with one statement for the messages and their recipients whatever
+ * their number (bulk tier evaluations). Same rules as enqueueMail: a dedupe key
+ * already queued is skipped, a user's opt-out is honoured. Returns how many
+ * were queued.
+ */
+export async function enqueueRenderedMails<K extends TemplateName>(tx: Db, inputs: EnqueueInput<K>[]): Promise<number> {
+  if (inputs.length === 0) return 0;
+  const e = env();
+  const seen = new Set<string>();
+  const recipients: { dedupe_key: string; address: string; name: string | null }[] = [];
+  const rows: Record<string, unknown>[] = [];
+  for (const i of inputs) {
+    if (seen.has(i.dedupeKey)) continue; // the first one with a key is the one queued
+    seen.add(i.dedupeKey);
+    const to: Recipient[] = typeof i.to === "string" ? [{ address: i.to, name: i.toName ?? null }] : i.to;
+    if (to.length === 0) throw new Error("enqueueRenderedMails: no recipients");
+    const rendered = await renderMail(i.template, i.data);
+    for (const r of to) recipients.push({ dedupe_key: i.dedupeKey, address: r.address, name: r.name });
+    rows.push({
+      message_id: `<${randomUUID()}@${e.MAIL_DOMAIN}>`,
+      dedupe_key: i.dedupeKey,
+      template: i.template,
+      to_address: to[0]!.address,
+      to_name: to[0]!.name,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      critical: i.critical ?? false,
+      partner_id: i.partnerId ?? null,
+      user_id: i.userId ?? null,
+      optable: !!i.userId && !templates[i.template].security,
+    });
+  }
+  const result = await send<{ queued: number }>(
+    tx,
+    withParts(
+      [
+        [
+          "mail_m",
+          insertSql(
+            "mail_messages",
+            {
+              message_id: "text",
+              dedupe_key: "text",
+              template: "text",
+              to_address: "text",
+              to_name: "text",
+              subject: "text",
+              html: "text",
+              text: "text",
+              critical: "boolean",
+              partner_id: "uuid",
+              user_id: "uuid",
+            },
+            rows,
+            {
+              extra: { optable: "boolean" },
+              same: { from_address: ["text", e.MAIL_FROM] },
+              where:
+                "not (v.optable and exists (select 1 from mail_opt_outs o where o.user_id = v.user_id and o.template = v.template))",
+              tail: "on conflict (dedupe_key) do nothing returning id, dedupe_key",
+            },
+          ),
+        ],
+        [
+          "mail_r",
+          sql`insert into mail_recipients (mail_id, address, name)
+              select m.id, r.address, r.name
+                from mail_m m
+                join json_to_recordset(${JSON.stringify(recipients)}::json) as r(dedupe_key text, address text, name text)
+                  using (dedupe_key)`,
+        ],
+      ],
+      sql`select count(*)::int as queued from mail_m`,
+    ),
+  );
+  return result.rows[0]?.queued ?? 0;
+}
+
+/**
  * Queues many notifications in the caller's transaction with one statement
  * whatever their number (bulk lead routing queues thousands). Each is stored
  * with its template data and subject and rendered at its first delivery

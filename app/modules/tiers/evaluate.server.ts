@@ -24,7 +24,7 @@ import { recordAudits, type AuditInput } from "~/modules/audit/record.server";
 import type { Actor } from "~/modules/auth/actor";
 import { partnerLeadStats } from "~/modules/leads/stats.server";
 import { licenseRevenues } from "~/modules/licensing/revenue.server";
-import { enqueueMail } from "~/modules/mail/enqueue.server";
+import { enqueueRenderedMails, type EnqueueInput } from "~/modules/mail/enqueue.server";
 import { partnerAdmins } from "~/modules/partners/admins.server";
 import { partnersWhere, uuidArray } from "~/modules/partners/scope.server";
 import { certifiedPeopleOf } from "~/modules/training/reports.server";
@@ -208,8 +208,8 @@ export async function reevaluatePartnerTier(
  * number: the state rows locked (partner id order), the figures read set-wise,
  * the pure decision (rules.ts) per partner, every state row updated by one
  * UPDATE … FROM json, the tiers changed by another; the changes' history rows
- * and audit events go as multi-row INSERTs, and each change's mail is queued
- * (rendered) as reevaluatePartnerTier queues it. Returns the partners
+ * audit events and mails go as multi-row INSERTs (the mails rendered, as
+ * enqueueMail stores them). Returns the partners
  * evaluated (suspended, terminated and unknown ones are left out).
  */
 export async function reevaluatePartnerTiers(
@@ -345,7 +345,8 @@ const CHANGE_CHUNK = 1000;
  * Records changes of an evaluation: per change a `tier_changes` row (one
  * INSERT per thousand; ids made here, so each mail's dedupe key is known
  * without reading them back), an audit event `tier.<kind>` (likewise) and a
- * mail to the partner's admins, rendered and queued as enqueueMail does.
+ * mail to the partner's admins, rendered and stored as enqueueMail stores it
+ * (enqueueRenderedMails: one statement per thousand).
  */
 async function recordChanges(
   tx: Db,
@@ -395,12 +396,13 @@ async function recordChanges(
     })),
   );
   const dashboardUrl = `${appUrl()}/`;
+  const mails: EnqueueInput<"tier-at-risk" | "tier-changed">[] = [];
   for (const [i, item] of items.entries()) {
     const { partner, change, standing, admins } = item;
     const { id, dueAt } = rows[i]!;
     if (admins.length === 0) continue;
     if (change.kind === "at_risk" && dueAt) {
-      await enqueueMail(tx, {
+      mails.push({
         to: admins,
         template: "tier-at-risk",
         data: {
@@ -427,7 +429,7 @@ async function recordChanges(
             : change.kind === "pin_ended"
               ? "From now on your tier follows your figures."
               : "";
-    await enqueueMail(tx, {
+    mails.push({
       to: admins,
       template: "tier-changed",
       data: {
@@ -439,6 +441,10 @@ async function recordChanges(
       dedupeKey: `tier-change:${id}`,
       partnerId: partner.id,
     });
+  }
+  // Rendered now and stored as enqueueMail stores them; one statement for all of them.
+  for (let i = 0; i < mails.length; i += CHANGE_CHUNK) {
+    await enqueueRenderedMails(tx, mails.slice(i, i + CHANGE_CHUNK));
   }
 }
 

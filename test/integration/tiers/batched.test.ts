@@ -8,13 +8,15 @@
  * out of the window; offers accepted, declined, expired, recalled and
  * pending); and reevaluatePartnerTiers leaves every partner, its history,
  * audit events and mails exactly as reevaluatePartnerTier does partner by
- * partner (twin partners with the same figures, one evaluated each way).
+ * partner (twin partners with the same figures, one evaluated each way);
+ * enqueueRenderedMails stores a mail as enqueueMail does.
  */
 import { and, asc, eq, like, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "~db/client";
 import { auditEvents, mailMessages, mailRecipients, partnerTierStates } from "~db/schema";
 import { licenseRevenue, licenseRevenues } from "~/modules/licensing/revenue.server";
+import { enqueueMail, enqueueRenderedMails } from "~/modules/mail/enqueue.server";
 import {
   partnerFigures,
   partnerFiguresOf,
@@ -319,5 +321,48 @@ describe("reevaluatePartnerTiers", () => {
     }
     // The scenarios cover the kinds of change (so the comparison above compares something).
     expect(kindsSeen.sort()).toEqual(["at_risk", "downgrade", "pin_ended", "upgrade", "at_risk"].sort());
+  });
+});
+
+describe("enqueueRenderedMails", () => {
+  it("stores each mail as enqueueMail stores it, skipping keys already queued", async () => {
+    const partner = await createPartner(db(), {});
+    const data = {
+      partnerName: "Twin Mail",
+      headline: "Your programme tier is now Gold (was Silver)",
+      message: "Your figures meet the requirements of the new tier; its benefits apply from today.",
+      dashboardUrl: "http://portal.test/",
+    };
+    const to = [
+      { address: "a@twin.test", name: "Ann" },
+      { address: "b@twin.test", name: "Bob" },
+    ];
+    const one = unique("one");
+    const many = unique("many");
+    await db().transaction((tx) =>
+      enqueueMail(tx, { to, template: "tier-changed", data, dedupeKey: one, partnerId: partner.id }),
+    );
+    const queued = await db().transaction((tx) =>
+      enqueueRenderedMails(tx, [
+        { to, template: "tier-changed", data, dedupeKey: many, partnerId: partner.id },
+        { to, template: "tier-changed", data, dedupeKey: one, partnerId: partner.id },
+      ]),
+    );
+    expect(queued).toBe(1);
+    const stored = async (key: string) => {
+      const [m] = await db().select().from(mailMessages).where(eq(mailMessages.dedupeKey, key));
+      const r = await db()
+        .select({ address: mailRecipients.address, name: mailRecipients.name })
+        .from(mailRecipients)
+        .where(eq(mailRecipients.mailId, m!.id))
+        .orderBy(asc(mailRecipients.address));
+      const { id, messageId, dedupeKey, createdAt, queuedAt, nextAttemptAt, ...rest } = m!;
+      expect([id, messageId, dedupeKey, createdAt, queuedAt, nextAttemptAt].every((x) => x !== null)).toBe(true);
+      return { ...rest, recipients: r };
+    };
+    const a = await stored(one);
+    expect(a.text).toContain("Your programme tier is now Gold");
+    expect(await stored(many)).toEqual(a);
+    expect(await db().select().from(mailMessages).where(eq(mailMessages.dedupeKey, one))).toHaveLength(1);
   });
 });
