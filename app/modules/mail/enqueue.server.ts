@@ -4,7 +4,7 @@ import type { Db } from "~db/client";
 import { mailMessages, mailOptOuts, mailRecipients } from "~db/schema";
 import { env } from "~/utils/env.server";
 import { insertSql, send, withParts } from "~/utils/sql.server";
-import { renderMail } from "./render.server";
+import { renderMail, type RenderedMail } from "./render.server";
 import { templates, type TemplateData, type TemplateName } from "./templates";
 import type { Recipient } from "./transports.server";
 
@@ -81,74 +81,13 @@ export async function enqueueMail<K extends TemplateName>(tx: Db, input: Enqueue
  */
 export async function enqueueRenderedMails<K extends TemplateName>(tx: Db, inputs: EnqueueInput<K>[]): Promise<number> {
   if (inputs.length === 0) return 0;
-  const e = env();
-  const seen = new Set<string>();
-  const recipients: { dedupe_key: string; address: string; name: string | null }[] = [];
-  const rows: Record<string, unknown>[] = [];
+  const rendered = new Map<string, RenderedMail>();
   for (const i of inputs) {
-    if (seen.has(i.dedupeKey)) continue; // the first one with a key is the one queued
-    seen.add(i.dedupeKey);
-    const to: Recipient[] = typeof i.to === "string" ? [{ address: i.to, name: i.toName ?? null }] : i.to;
-    if (to.length === 0) throw new Error("enqueueRenderedMails: no recipients");
-    const rendered = await renderMail(i.template, i.data);
-    for (const r of to) recipients.push({ dedupe_key: i.dedupeKey, address: r.address, name: r.name });
-    rows.push({
-      message_id: `<${randomUUID()}@${e.MAIL_DOMAIN}>`,
-      dedupe_key: i.dedupeKey,
-      template: i.template,
-      to_address: to[0]!.address,
-      to_name: to[0]!.name,
-      subject: rendered.subject,
-      html: rendered.html,
-      text: rendered.text,
-      critical: i.critical ?? false,
-      partner_id: i.partnerId ?? null,
-      user_id: i.userId ?? null,
-      optable: !!i.userId && !templates[i.template].security,
-    });
+    if (!rendered.has(i.dedupeKey)) rendered.set(i.dedupeKey, await renderMail(i.template, i.data));
   }
   const result = await send<{ queued: number }>(
     tx,
-    withParts(
-      [
-        [
-          "mail_m",
-          insertSql(
-            "mail_messages",
-            {
-              message_id: "text",
-              dedupe_key: "text",
-              template: "text",
-              to_address: "text",
-              to_name: "text",
-              subject: "text",
-              html: "text",
-              text: "text",
-              critical: "boolean",
-              partner_id: "uuid",
-              user_id: "uuid",
-            },
-            rows,
-            {
-              extra: { optable: "boolean" },
-              same: { from_address: ["text", e.MAIL_FROM] },
-              where:
-                "not (v.optable and exists (select 1 from mail_opt_outs o where o.user_id = v.user_id and o.template = v.template))",
-              tail: "on conflict (dedupe_key) do nothing returning id, dedupe_key",
-            },
-          ),
-        ],
-        [
-          "mail_r",
-          sql`insert into mail_recipients (mail_id, address, name)
-              select m.id, r.address, r.name
-                from mail_m m
-                join json_to_recordset(${JSON.stringify(recipients)}::json) as r(dedupe_key text, address text, name text)
-                  using (dedupe_key)`,
-        ],
-      ],
-      sql`select count(*)::int as queued from mail_m`,
-    ),
+    withParts(mailParts(inputs, "mail", { rendered }), sql`select count(*)::int as queued from mail_m`),
   );
   return result.rows[0]?.queued ?? 0;
 }
@@ -177,7 +116,12 @@ export async function enqueueMails<K extends TemplateName>(tx: Db, inputs: Enque
  * `<prefix>_r` their recipients. Opt-outs are read by the statement itself,
  * so a caller can queue mails without waiting for a read.
  */
-export function mailParts<K extends TemplateName>(inputs: EnqueueInput<K>[], prefix: string): Array<[string, SQL]> {
+export function mailParts<K extends TemplateName>(
+  inputs: EnqueueInput<K>[],
+  prefix: string,
+  opts: { rendered?: ReadonlyMap<string, RenderedMail> } = {},
+): Array<[string, SQL]> {
+  const { rendered } = opts;
   if (inputs.length === 0) return [];
   const e = env();
   const seen = new Set<string>();
@@ -190,14 +134,18 @@ export function mailParts<K extends TemplateName>(inputs: EnqueueInput<K>[], pre
     const to: Recipient[] = typeof i.to === "string" ? [{ address: i.to, name: i.toName ?? null }] : i.to;
     if (to.length === 0) throw new Error("enqueueMails: no recipients");
     for (const r of to) recipients.push({ dedupe_key: i.dedupeKey, address: r.address, name: r.name });
-    data.push(i.data);
+    const done = rendered?.get(i.dedupeKey);
+    if (rendered && !done) throw new Error(`mailParts: ${i.dedupeKey} was not rendered`);
+    if (!done) data.push(i.data);
     rows.push({
       message_id: `<${randomUUID()}@${e.MAIL_DOMAIN}>`,
       dedupe_key: i.dedupeKey,
       template: i.template,
       to_address: to[0]!.address,
       to_name: to[0]!.name,
-      subject: templates[i.template].subject(i.data),
+      ...(done
+        ? { subject: done.subject, html: done.html, text: done.text }
+        : { subject: templates[i.template].subject(i.data) }),
       critical: i.critical ?? false,
       partner_id: i.partnerId ?? null,
       user_id: i.userId ?? null,
@@ -217,14 +165,16 @@ export function mailParts<K extends TemplateName>(inputs: EnqueueInput<K>[], pre
           to_address: "text",
           to_name: "text",
           subject: "text",
+          ...(rendered ? { html: "text", text: "text" } : {}),
           critical: "boolean",
           partner_id: "uuid",
           user_id: "uuid",
         },
         rows,
         {
-          // The template data as a second array: its text is checked once (json_to_recordset would check it twice).
-          bulky: { column: "data", values: data },
+          // Unrendered, the template data as a second array: its text is checked once (json_to_recordset would
+          // check it twice). Rendered (as enqueueMail stores them), no data.
+          bulky: rendered ? undefined : { column: "data", values: data },
           extra: { optable: "boolean" },
           same: { from_address: ["text", e.MAIL_FROM] },
           where:
