@@ -484,8 +484,11 @@ export async function evaluateAllTiers(db: Db, at: Date): Promise<{ evaluated: n
     let results: Map<string, Reevaluation> | null = null;
     try {
       results = await db.transaction((tx) => reevaluatePartnerTiers(tx, { partnerIds: batch, at, reason: "daily" }));
-    } catch {
+    } catch (err) {
       // Nothing of the batch was written: once more, one partner per transaction (a failure there is thrown).
+      console.warn(
+        `[tiers] daily evaluation of ${batch.length} partners failed as a batch (${err instanceof Error ? err.message : String(err)}); evaluating them one at a time`,
+      );
       for (const id of batch) {
         const r = await db.transaction((tx) => reevaluatePartnerTier(tx, { partnerId: id, at, reason: "daily" }));
         if (r) count([r]);
