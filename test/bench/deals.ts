@@ -32,11 +32,7 @@
  *
  * Target: conflict check p95 ≤ 20 ms.
  */
-import os from "node:os";
 import { eq, sql } from "drizzle-orm";
-import pg from "pg";
-import { openDatabase } from "../../db/client";
-import { runMigrations } from "../../db/migrate";
 import { deals } from "../../db/schema";
 import {
   findCandidates,
@@ -45,8 +41,7 @@ import {
   type MatchQuery,
 } from "../../app/modules/deals/conflicts.server";
 import { normalizeCompanyName } from "../../app/modules/deals/normalize";
-import { ensurePostgresInstalled, startCluster } from "../support/postgres";
-import { databaseUrl } from "../support/test-db";
+import { benchDatabase } from "./bench-db";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -223,23 +218,8 @@ async function main() {
   console.log(
     `deal conflict benchmark: ${N.toLocaleString("en")} registrations, ${PARTNERS} partners, ${CHECKS} checks each`,
   );
-  console.log(
-    `node ${process.version}, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ""}, name similarity threshold ${nameThreshold()}`,
-  );
-  await ensurePostgresInstalled();
-  const cluster = await startCluster();
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  const version = (await admin.query<{ server_version: string }>("show server_version")).rows[0]!.server_version;
-  await admin.query("create database bench_deals");
-  await admin.end();
-  const url = databaseUrl(cluster.url, "bench_deals");
-  console.log(`PostgreSQL ${version} (throwaway cluster, fsync off)`);
-  await runMigrations(url);
-  const handle = await openDatabase({ url, poolSize: 2 });
-  const db = handle.db;
-  const raw = new pg.Client({ connectionString: url });
-  await raw.connect();
+  console.log(`name similarity threshold ${nameThreshold()}`);
+  const { db, raw, close } = await benchDatabase("bench_deals", { poolSize: 2 });
   try {
     // 1. Generation.
     const tGen = performance.now();
@@ -483,9 +463,7 @@ async function main() {
       await measure("with a full (non-partial) trigram index");
     }
   } finally {
-    await raw.end().catch(() => {});
-    await handle.close();
-    await cluster.stop();
+    await close();
   }
 }
 

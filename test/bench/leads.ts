@@ -25,14 +25,9 @@
  * --both measures with partner users, then without, in the same run.
  * Target: bulk ≥ 5,000 leads/s.
  */
-import os from "node:os";
-import pg from "pg";
-import { openDatabase } from "../../db/client";
-import { runMigrations } from "../../db/migrate";
 import type { Ctx } from "../../app/modules/auth/actor";
 import { routeLead, routeLeads } from "../../app/modules/leads/route.server";
-import { startCluster } from "../support/postgres";
-import { databaseUrl } from "../support/test-db";
+import { benchDatabase, f0, median } from "./bench-db";
 
 function arg(name: string, fallback: number): number {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -101,26 +96,11 @@ const SPECS = [
   "compliance-archiving",
 ];
 const arr = (xs: string[]) => `ARRAY[${xs.map((x) => `'${x}'`).join(",")}]::text[]`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rate = (n: number, ms: number) => (n / ms) * 1000;
-const f0 = (x: number) => Math.round(x).toLocaleString("en");
 
 async function main() {
   console.log(`lead routing benchmark: ${f0(LEADS)} leads, ${f0(PARTNERS)} partners, per-lead sample ${f0(SAMPLE)}`);
-  console.log(`node ${process.version}, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ""}`);
-  const cluster = await startCluster();
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  const version = (await admin.query<{ server_version: string }>("show server_version")).rows[0]!.server_version;
-  await admin.query("create database bench_leads");
-  await admin.end();
-  const url = databaseUrl(cluster.url, "bench_leads");
-  console.log(`PostgreSQL ${version} (throwaway cluster, fsync off)`);
-  await runMigrations(url);
-  const handle = await openDatabase({ url, poolSize: 4 });
-  const db = handle.db;
-  const raw = new pg.Client({ connectionString: url });
-  await raw.connect();
+  const { db, raw, close } = await benchDatabase("bench_leads", { poolSize: 4 });
   try {
     const tGen = performance.now();
     await raw.query(
@@ -300,9 +280,7 @@ async function main() {
       await measure("without partner users (no offer mails)");
     }
   } finally {
-    await raw.end().catch(() => {});
-    await handle.close();
-    await cluster.stop();
+    await close();
   }
 }
 

@@ -21,19 +21,14 @@
  *
  *   npm run bench:tiers -- [--partners=2000] [--runs=3]
  */
-import os from "node:os";
-import pg from "pg";
-import { openDatabase } from "../../db/client";
-import { runMigrations } from "../../db/migrate";
 import { whatIf } from "../../app/modules/tiers/admin.server";
+import { benchDatabase, f0, median } from "./bench-db";
 import {
   evaluateAllTiers,
   partnerFigures,
   reevaluatePartnerTier,
   rulesInForce,
 } from "../../app/modules/tiers/evaluate.server";
-import { startCluster } from "../support/postgres";
-import { databaseUrl } from "../support/test-db";
 
 function arg(name: string, fallback: number): number {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -47,26 +42,11 @@ const RUNS = arg("runs", 3);
 
 process.env.LINK_SIGNING_SECRET ??= "bench-only-link-signing-secret-0123456789abcdef";
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const s1 = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const f0 = (x: number) => Math.round(x).toLocaleString("en");
 
 async function main() {
   console.log(`tier benchmark: ${f0(PARTNERS)} partners, ${RUNS} run(s)`);
-  console.log(`node ${process.version}, ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ""}`);
-  const cluster = await startCluster();
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  const version = (await admin.query<{ server_version: string }>("show server_version")).rows[0]!.server_version;
-  await admin.query("create database bench_tiers");
-  await admin.end();
-  const url = databaseUrl(cluster.url, "bench_tiers");
-  console.log(`PostgreSQL ${version} (throwaway cluster, fsync off)`);
-  await runMigrations(url);
-  const handle = await openDatabase({ url, poolSize: 4 });
-  const db = handle.db;
-  const raw = new pg.Client({ connectionString: url });
-  await raw.connect();
+  const { db, raw, close } = await benchDatabase("bench_tiers", { poolSize: 4 });
   try {
     const tGen = performance.now();
     await raw.query(
@@ -254,9 +234,7 @@ async function main() {
         `one partner per transaction ${s1(median(times.dailyPerPartner!))}`,
     );
   } finally {
-    await raw.end().catch(() => {});
-    await handle.close();
-    await cluster.stop();
+    await close();
   }
 }
 
