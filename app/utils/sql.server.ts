@@ -32,7 +32,7 @@ export interface InsertOptions {
  * more than the database; one json text parsed once is the cheapest way in).
  * `cols` maps column → SQL type; table, column names and `tail` are the
  * callers' constants, never input. Returns the statement, to run alone
- * (insertRows) or as one part of a larger one (a data-modifying WITH).
+ * (send) or as one part of a larger one (a data-modifying WITH).
  *
  * - `bulky` names a json column whose values come as a second json array,
  *   matched by position: json_to_recordset would check a json column's text
@@ -77,19 +77,6 @@ export function insertSql(
              with ordinality as v(${sql.raw(Object.keys(all).join(", "))}, n)
         join json_array_elements(${values}::json) with ordinality as b(value, n) using (n)${filter}
       ${sql.raw(tail)}`;
-}
-
-/** insertSql run on its own; returns the statement's rows (with a `returning` tail). */
-export async function insertRows<R = Record<string, unknown>>(
-  tx: Db,
-  table: string,
-  cols: Record<string, string>,
-  rows: Record<string, unknown>[],
-  opts: InsertOptions = {},
-): Promise<R[]> {
-  if (rows.length === 0) return [];
-  const result = await send<R>(tx, insertSql(table, cols, rows, opts));
-  return result.rows ?? [];
 }
 
 /**

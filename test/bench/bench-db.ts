@@ -51,3 +51,14 @@ export async function benchDatabase(name: string, opts: { poolSize: number }): P
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 export const f0 = (x: number) => Math.round(x).toLocaleString("en");
+
+/** Runs a benchmark's main and exits with its outcome (the pools and clusters it started are closed by then). */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

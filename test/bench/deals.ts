@@ -41,7 +41,7 @@ import {
   type MatchQuery,
 } from "../../app/modules/deals/conflicts.server";
 import { normalizeCompanyName } from "../../app/modules/deals/normalize";
-import { benchDatabase } from "./bench-db";
+import { benchDatabase, runBench } from "./bench-db";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -467,10 +467,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -27,7 +27,7 @@
  */
 import type { Ctx } from "../../app/modules/auth/actor";
 import { routeLead, routeLeads } from "../../app/modules/leads/route.server";
-import { benchDatabase, f0, median } from "./bench-db";
+import { benchDatabase, f0, median, runBench } from "./bench-db";
 
 function arg(name: string, fallback: number): number {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -284,10 +284,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

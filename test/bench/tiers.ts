@@ -22,7 +22,7 @@
  *   npm run bench:tiers -- [--partners=2000] [--runs=3]
  */
 import { whatIf } from "../../app/modules/tiers/admin.server";
-import { benchDatabase, f0, median } from "./bench-db";
+import { benchDatabase, f0, median, runBench } from "./bench-db";
 import {
   evaluateAllTiers,
   partnerFigures,
@@ -238,10 +238,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -496,13 +496,8 @@ export interface RouteTimings {
   mails: number;
 }
 
-/** The json text of each distinct candidate list → its hash, and the hashes already stored by this call. */
-interface ExplanationCache {
-  hashes: Map<string, string>;
-  /** Hashes this world's writes stored or are storing: settled when the row is there for others to see. */
-  stored: Map<string, Promise<unknown>>;
-}
-const explanationCaches = new WeakMap<World, ExplanationCache>();
+/** The explanation hashes this world's writes stored or are storing: settled when the row is there for others to see. */
+const explanationCaches = new WeakMap<World, Map<string, Promise<unknown>>>();
 const explanationOf = new WeakMap<RoutingCandidateJson[], { json: string; hash: string }>();
 
 /**
@@ -534,47 +529,42 @@ function prepareWrites(
   const at = now.toISOString();
   // Explanations: one row per distinct candidate list (consecutive leads of
   // an area share theirs), keyed by the sha256 of its json text.
-  let cache = explanationCaches.get(world);
-  if (!cache) explanationCaches.set(world, (cache = { hashes: new Map(), stored: new Map() }));
-  const newExplanations: { hash: string; json: string }[] = [];
+  let stored = explanationCaches.get(world);
+  if (!stored) explanationCaches.set(world, (stored = new Map()));
+  const newExplanations = new Map<string, string>(); // hash → json
   const referenced = new Set<string>();
   const hashOf = plans.map((p) => {
     // Leads that share an evaluation share its candidates array: its json and hash are computed once.
     let known = explanationOf.get(p.decision.candidates);
     if (!known) {
       const json = JSON.stringify(p.decision.candidates);
-      let hash = cache.hashes.get(json);
-      if (!hash) {
-        hash = createHash("sha256").update(json).digest("hex");
-        cache.hashes.set(json, hash);
-      }
-      explanationOf.set(p.decision.candidates, (known = { json, hash }));
+      known = { json, hash: createHash("sha256").update(json).digest("hex") };
+      explanationOf.set(p.decision.candidates, known);
     }
-    const { json, hash } = known;
-    if (!cache.stored.has(hash)) newExplanations.push({ hash, json });
-    referenced.add(hash);
-    return hash;
+    if (!stored.has(known.hash)) newExplanations.set(known.hash, known.json);
+    referenced.add(known.hash);
+    return known.hash;
   });
-  let explanationsPart = newExplanations.length
+  let explanationsPart = newExplanations.size
     ? insertSql(
         "routing_explanations",
         { hash: "text" },
-        newExplanations.map((e) => ({ hash: e.hash })),
+        [...newExplanations.keys()].map((hash) => ({ hash })),
         {
-          bulky: { column: "candidates", json: newExplanations.map((e) => e.json) },
+          bulky: { column: "candidates", json: [...newExplanations.values()] },
           tail: "on conflict (hash) do nothing",
         },
       )
     : null;
-  let stored: Promise<unknown> = Promise.resolve();
+  let committed: Promise<unknown> = Promise.resolve();
   if (explanationsPart && opts.explanationsVia) {
     // Committed now, on its own: content-addressed rows that any chunk may refer to.
-    stored = opts.explanationsVia(explanationsPart);
-    stored.catch(() => {}); // awaited by the statement below; not an unhandled rejection meanwhile
+    committed = opts.explanationsVia(explanationsPart);
+    committed.catch(() => {}); // awaited by the statement below; not an unhandled rejection meanwhile
     explanationsPart = null;
   }
-  for (const e of newExplanations) cache.stored.set(e.hash, stored);
-  const waitFor = opts.explanationsVia ? [...referenced].map((h) => cache.stored.get(h)!) : [];
+  for (const hash of newExplanations.keys()) stored.set(hash, committed);
+  const waitFor = opts.explanationsVia ? [...referenced].map((h) => stored.get(h)!) : [];
   const decisionsPart = insertSql(
     "routing_decisions",
     {
