@@ -1,6 +1,6 @@
 import type { LinksFunction, MetaFunction } from "@remix-run/node";
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useRouteError, Link } from "@remix-run/react";
-import type { ReactNode } from "react";
+import { useEffect, type ReactNode } from "react";
 import styles from "./styles.css?url";
 
 export const links: LinksFunction = () => [
@@ -11,6 +11,12 @@ export const links: LinksFunction = () => [
 export const meta: MetaFunction = () => [{ title: "Channel Partner Portal" }];
 
 export function Layout({ children }: { children: ReactNode }) {
+  // Marks the document once React has hydrated it (from then on forms
+  // validate and links navigate on the client). The browser tests wait for
+  // it before they act (test/e2e/helpers.ts).
+  useEffect(() => {
+    document.documentElement.dataset.hydrated = "true";
+  }, []);
   return (
     <html lang="en">
       <head>

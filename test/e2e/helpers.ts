@@ -46,7 +46,12 @@ export function setupE2E(opts: StartOptions | (() => Promise<StartOptions>) = {}
     if (browser.status === "rejected") throw browser.reason;
   });
 
-  afterEach(async () => {
+  afterEach(async (ctx) => {
+    // A failed test prints what its pages showed: a flake seen only in CI
+    // leaves nothing else behind to read.
+    if (ctx.task.result?.state === "fail") {
+      for (const page of contexts.flatMap((c) => c.pages())) await describePage(page);
+    }
     for (const c of contexts) await c.close().catch(() => {});
     contexts = [];
     const found = problems;
@@ -76,6 +81,15 @@ export function setupE2E(opts: StartOptions | (() => Promise<StartOptions>) = {}
       context.setDefaultTimeout(15_000);
       contexts.push(context);
       const page = await context.newPage();
+      // Tests act on a hydrated page, as a person almost always does: the
+      // load event can come while React is still hydrating, and an invite
+      // form filled and sent in that window once showed no message in CI.
+      const goto = page.goto.bind(page);
+      page.goto = async (url, options) => {
+        const response = await goto(url, options);
+        await waitForHydration(page);
+        return response;
+      };
       page.on("pageerror", (err) => problems.push(`pageerror on ${page.url()}: ${err.message}`));
       page.on("console", (msg) => {
         if (msg.type() !== "error") return;
@@ -88,6 +102,31 @@ export function setupE2E(opts: StartOptions | (() => Promise<StartOptions>) = {}
   };
 }
 
+/** Prints a page's address, whether it was hydrated, the start of its text and its fields' values. */
+async function describePage(page: Page): Promise<void> {
+  const seen = await page
+    .evaluate(() => ({
+      hydrated: document.documentElement.dataset.hydrated === "true",
+      text: document.body?.innerText.replace(/\n{2,}/g, "\n").slice(0, 3000) ?? "",
+      fields: [...document.querySelectorAll<HTMLInputElement>("input:not([type=hidden]):not([type=password]), select, textarea")]
+        .map((el) => `${el.name}=${JSON.stringify(el.value)}`)
+        .join(" "),
+    }))
+    .catch((err: unknown) => ({ hydrated: false, text: `(unreadable: ${String(err)})`, fields: "" }));
+  console.log(`--- page at ${page.url()} (hydrated: ${seen.hydrated}) ---\n${seen.text}\nfields: ${seen.fields}\n---`);
+}
+
+/**
+ * Waits until React has hydrated the page (root.tsx marks <html>); a
+ * document without the app's scripts (a PDF, an error from the server) has
+ * nothing to wait for.
+ */
+export async function waitForHydration(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => document.documentElement.dataset.hydrated === "true" || !document.querySelector("script[type=module]"),
+  );
+}
+
 /** The path of a page's URL, e.g. "/team". */
 export function pathOf(page: Page): string {
   return new URL(page.url()).pathname;
@@ -96,6 +135,7 @@ export function pathOf(page: Page): string {
 /** Waits until the page is at `pathname` (query ignored). */
 export async function waitForPath(page: Page, pathname: string): Promise<void> {
   await page.waitForURL((url) => url.pathname === pathname);
+  await waitForHydration(page); // after a full-page navigation, as after goto
 }
 
 /** Signs in through the form and waits for the dashboard's greeting. */
