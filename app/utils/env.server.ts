@@ -57,6 +57,11 @@ export const envSchema = z.object({
       .regex(/^whsec_\S+$/, "must be a webhook signing secret (whsec_…)")
       .optional(),
   ),
+  /**
+   * Stripe Tax: "on" asks Stripe to add tax to Checkout Sessions and invoices (prices are before tax; the
+   * account's Stripe Tax settings decide the rates). "off": no tax is added. The portal never computes tax.
+   */
+  STRIPE_AUTOMATIC_TAX: z.enum(["on", "off"]).default("off"),
   /** Another address for Stripe's API (a local stub in tests, stripe-mock): the SDK's protocol, host and port. */
   STRIPE_API_BASE: optionalUrl(["http", "https"]).refine(
     (v) => v === undefined || (URL.canParse(v) && new URL(v).pathname === "/"),

@@ -19,6 +19,8 @@
  * - POST /v1/checkout/sessions, GET /v1/checkout/sessions/:id, GET /v1/checkout/sessions/:id/line_items,
  *   POST /v1/checkout/sessions/:id/expire; POST /v1/customers, /v1/invoices, /v1/invoiceitems,
  *   /v1/invoices/:id/finalize (minimal objects); anything else is 404 like an unknown Stripe URL.
+ * Automatic tax (`automatic_tax[enabled]=true` on a session or an invoice) adds STUB_TAX_RATE on top of
+ * the subtotal, as Stripe Tax does for tax-exclusive prices; the subtotal stays the items' sum.
  * A session's `url` points at the stub itself (GET /c/pay/:id answers a small page), so a browser that
  * follows it stays on this machine.
  *
@@ -33,6 +35,8 @@ import Stripe from "stripe";
 
 export const STUB_SECRET_KEY = "sk_test_portalStub0123456789abcdefghij";
 export const STUB_WEBHOOK_SECRET = "whsec_portalStubWebhookSecret0123456789abcdef";
+/** The tax the stub's automatic tax adds on top of a subtotal (10 %, rounded to the minor unit). */
+export const STUB_TAX_RATE = 0.1;
 
 /** A form-encoded parameter tree as the SDK sends it: strings at the leaves. */
 export type FormValue = string | FormValue[] | { [key: string]: FormValue };
@@ -56,6 +60,8 @@ export interface StubCheckoutSession {
   payment_status: "paid" | "unpaid" | "no_payment_required";
   currency: string;
   amount_subtotal: number;
+  total_details: { amount_tax: number };
+  automatic_tax: { enabled: boolean; status: "complete" | null };
   amount_total: number;
   metadata: Record<string, string>;
   client_reference_id: string | null;
@@ -97,7 +103,9 @@ export interface StubInvoice {
   number: string | null;
   hosted_invoice_url: string | null;
   amount_due: number;
+  subtotal: number;
   total: number;
+  automatic_tax: { enabled: boolean; status: "complete" | null };
   lines: { object: "list"; data: Record<string, unknown>[]; has_more: false; url: string };
   created: number;
   livemode: false;
@@ -175,6 +183,8 @@ class StubError extends Error {
 
 const str = (v: FormValue | undefined): string | undefined => (typeof v === "string" ? v : undefined);
 const obj = (v: FormValue | undefined): FormObject => (v && typeof v === "object" && !Array.isArray(v) ? v : {});
+const stubTax = (subtotal: number) => Math.round(subtotal * STUB_TAX_RATE);
+const automaticTaxOn = (params: FormObject) => str(obj(params.automatic_tax).enabled) === "true";
 const list = (v: FormValue | undefined): FormValue[] =>
   Array.isArray(v)
     ? v
@@ -319,7 +329,9 @@ export async function startStripeStub(opts: { secretKey?: string; webhookSecret?
       }
       return { id: stripeId("li"), name, currency: c, unitAmount, quantity, amountTotal: unitAmount * quantity };
     });
-    const total = lineItems.reduce((sum, l) => sum + l.amountTotal, 0);
+    const subtotal = lineItems.reduce((sum, l) => sum + l.amountTotal, 0);
+    const taxed = automaticTaxOn(params);
+    const tax = taxed ? stubTax(subtotal) : 0;
     const id = stripeId("cs_test", 58);
     const created = Math.floor(Date.now() / 1000);
     const session: StubCheckoutSession = {
@@ -329,8 +341,10 @@ export async function startStripeStub(opts: { secretKey?: string; webhookSecret?
       status: "open",
       payment_status: "unpaid",
       currency: currency!,
-      amount_subtotal: total,
-      amount_total: total,
+      amount_subtotal: subtotal,
+      amount_total: subtotal + tax,
+      total_details: { amount_tax: tax },
+      automatic_tax: { enabled: taxed, status: taxed ? "complete" : null },
       metadata: metadataOf(params.metadata),
       client_reference_id: str(params.client_reference_id) ?? null,
       customer_email: str(params.customer_email) ?? null,
@@ -385,7 +399,9 @@ export async function startStripeStub(opts: { secretKey?: string; webhookSecret?
       number: null,
       hosted_invoice_url: null,
       amount_due: 0,
+      subtotal: 0,
       total: 0,
+      automatic_tax: { enabled: automaticTaxOn(params), status: null },
       lines: { object: "list", data: [], has_more: false, url: `/v1/invoices/${id}/lines` },
       created: Math.floor(Date.now() / 1000),
       livemode: false,
@@ -439,6 +455,7 @@ export async function startStripeStub(opts: { secretKey?: string; webhookSecret?
         currency,
         description: item.description,
       });
+      invoice.subtotal += amount;
       invoice.total += amount;
       invoice.amount_due += amount;
     }
@@ -495,6 +512,7 @@ export async function startStripeStub(opts: { secretKey?: string; webhookSecret?
         object: "customer",
         email: str(params.email) ?? null,
         name: str(params.name) ?? null,
+        address: params.address ? { country: str(obj(params.address).country) ?? null } : null,
         metadata: metadataOf(params.metadata),
         created: Math.floor(Date.now() / 1000),
         livemode: false,
@@ -514,6 +532,12 @@ export async function startStripeStub(opts: { secretKey?: string; webhookSecret?
           undefined,
           "invoice_not_editable",
         );
+      }
+      if (inv.automatic_tax.enabled) {
+        const tax = stubTax(inv.subtotal);
+        inv.total += tax;
+        inv.amount_due += tax;
+        inv.automatic_tax.status = "complete";
       }
       inv.status = "open";
       inv.number = `STUB-${String(invoices.indexOf(inv) + 1).padStart(4, "0")}`;

@@ -564,7 +564,7 @@ export async function billOrderByStripeInvoice(
       throw new ConflictError(`This order cannot be billed (it is ${order.status.replace("_", " ")}).`);
     const lines = await chargeLines(tx, order.id);
     const [partner] = await tx
-      .select({ legalName: partners.legalName })
+      .select({ legalName: partners.legalName, country: partners.country })
       .from(partners)
       .where(eq(partners.id, order.partnerId));
     const [buyer] = order.orderedBy
@@ -572,7 +572,8 @@ export async function billOrderByStripeInvoice(
       : [];
     const billTo = buyer?.email ?? (await orderRecipients(tx, order.partnerId, null))[0]?.address;
     if (!billTo) throw new RuleError("The partner has no active person to send the invoice to.");
-    return { order, lines, billTo, name: partner?.legalName ?? "Partner" };
+    if (!partner) throw new NotFoundError("Partner not found.");
+    return { order, lines, billTo, name: partner.legalName, country: partner.country };
   });
   const { order } = prepared;
   const invoice = await createOrderInvoice({
@@ -583,7 +584,7 @@ export async function billOrderByStripeInvoice(
       unitAmount: l.unit,
       quantity: l.seats,
     })),
-    customer: { email: prepared.billTo, name: prepared.name },
+    customer: { email: prepared.billTo, name: prepared.name, country: prepared.country },
     daysUntilDue: INVOICE_DAYS_UNTIL_DUE,
     idempotencyKey: `license-order:${order.id}:invoice`,
   });

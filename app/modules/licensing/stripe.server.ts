@@ -38,6 +38,11 @@ export interface CheckoutSessionInput {
   customerEmail?: string;
   successUrl: string;
   cancelUrl: string;
+  /**
+   * Stripe Tax adds tax on top of the lines (their prices are before tax): STRIPE_AUTOMATIC_TAX.
+   * The webhook compares the order's total with the subtotal, before tax.
+   */
+  automaticTax?: boolean;
   /** Stripe's Idempotency-Key: the same key with the same request answers the same session. */
   idempotencyKey: string;
 }
@@ -80,6 +85,11 @@ export class StripeWebhookError extends DomainError {
 
 export function stripeConfigured(): boolean {
   return Boolean(env().STRIPE_SECRET_KEY);
+}
+
+/** Whether Stripe Tax adds tax to checkouts and invoices (STRIPE_AUTOMATIC_TAX). */
+function automaticTax(): boolean {
+  return env().STRIPE_AUTOMATIC_TAX === "on";
 }
 
 /**
@@ -171,8 +181,10 @@ export function checkoutSessionParams(
         currency: input.currency.toLowerCase(),
         unit_amount: l.unitAmount,
         product_data: { name: l.name },
+        ...(input.automaticTax ? { tax_behavior: "exclusive" as const } : {}),
       },
     })),
+    ...(input.automaticTax ? { automatic_tax: { enabled: true } } : {}),
     metadata,
     client_reference_id: input.orderId,
     payment_intent_data: { metadata },
@@ -184,7 +196,7 @@ export function checkoutSessionParams(
 
 /** Starts a Stripe Checkout for an order: the page the buyer is sent to is `url`. */
 export async function createCheckoutSession(input: CheckoutSessionInput): Promise<{ id: string; url: string }> {
-  const params = checkoutSessionParams(input);
+  const params = checkoutSessionParams({ ...input, automaticTax: input.automaticTax ?? automaticTax() });
   let session: Stripe.Checkout.Session;
   try {
     session = await stripeClient().checkout.sessions.create(params, { idempotencyKey: input.idempotencyKey });
@@ -217,7 +229,8 @@ export interface InvoiceInput {
   orderId: string;
   currency: CheckoutCurrency;
   lines: PaymentLine[];
-  customer: { email: string; name: string };
+  /** Who is billed; its country is where Stripe Tax places it. */
+  customer: { email: string; name: string; country: string };
   /** Days the partner has to pay (Stripe sends the invoice and collects by bank transfer or card). */
   daysUntilDue: number;
   /** Prefix of the idempotency keys of the four calls (customer, invoice, items, finalize). */
@@ -237,9 +250,15 @@ export async function createOrderInvoice(
   const key = input.idempotencyKey;
   const currency = input.currency.toLowerCase();
   const metadata = { order_id: input.orderId };
+  const taxed = automaticTax();
   try {
     const customer = await stripe.customers.create(
-      { email: input.customer.email, name: input.customer.name, metadata },
+      {
+        email: input.customer.email,
+        name: input.customer.name,
+        address: { country: input.customer.country },
+        metadata,
+      },
       { idempotencyKey: `${key}:customer` },
     );
     const draft = await stripe.invoices.create(
@@ -250,6 +269,7 @@ export async function createOrderInvoice(
         days_until_due: input.daysUntilDue,
         pending_invoice_items_behavior: "exclude",
         auto_advance: false,
+        ...(taxed ? { automatic_tax: { enabled: true } } : {}),
         metadata,
       },
       { idempotencyKey: `${key}:invoice` },
@@ -262,6 +282,7 @@ export async function createOrderInvoice(
           currency,
           amount: l.unitAmount * l.quantity,
           description: `${l.name} × ${l.quantity}`,
+          ...(taxed ? { tax_behavior: "exclusive" as const } : {}),
           metadata,
         },
         { idempotencyKey: `${key}:item:${i}` },

@@ -152,7 +152,7 @@ describe("Invoices through the SDK", () => {
     const invoice = await createOrderInvoice({
       orderId: "order-9",
       currency: "JPY",
-      customer: { email: "billing@distributor.test", name: "Distributor KK" },
+      customer: { email: "billing@distributor.test", name: "Distributor KK", country: "JP" },
       daysUntilDue: 30,
       idempotencyKey: "invoice:order-9",
       lines: [
@@ -176,6 +176,7 @@ describe("Invoices through the SDK", () => {
     });
     expect(stub.customers.find((c) => c.id === invoice.customerId)).toMatchObject({
       email: "billing@distributor.test",
+      address: { country: "JP" },
     });
     const keys = stub.requests
       .filter((r) => r.idempotencyKey?.startsWith("invoice:order-9"))

@@ -51,6 +51,16 @@ describe("checkoutSessionParams", () => {
     expect(params).not.toHaveProperty("customer_email");
   });
 
+  it("asks Stripe Tax for tax on top of tax-exclusive prices only when automatic tax is on", () => {
+    const lines = [{ name: "Seat", unitAmount: 12_000, quantity: 3 }];
+    const taxed = checkoutSessionParams({ ...base, currency: "AUD", lines, automaticTax: true });
+    expect(taxed.automatic_tax).toEqual({ enabled: true });
+    expect(taxed.line_items?.[0]?.price_data).toMatchObject({ unit_amount: 12_000, tax_behavior: "exclusive" });
+    const untaxed = checkoutSessionParams({ ...base, currency: "AUD", lines, automaticTax: false });
+    expect(untaxed).not.toHaveProperty("automatic_tax");
+    expect(untaxed.line_items?.[0]?.price_data).not.toHaveProperty("tax_behavior");
+  });
+
   it("refuses lines Stripe would misread: fractions of a minor unit, no seats, none at all", () => {
     const lines = (unitAmount: number, quantity: number) => [{ name: "Seat", unitAmount, quantity }];
     expect(() => checkoutSessionParams({ ...base, currency: "USD", lines: lines(19.99, 1) })).toThrow(/unitAmount/);

@@ -19,6 +19,8 @@ describe("parseEnv", () => {
     expect(e.MAIL_RELAY_URL).toBeUndefined();
     expect(e.DATA_DIR).toBe(".data");
     expect(e.JOBS).toBe("on");
+    expect(e.STRIPE_AUTOMATIC_TAX).toBe("off");
+    expect(parseError({ STRIPE_AUTOMATIC_TAX: "yes" })).toContain("STRIPE_AUTOMATIC_TAX");
   });
 
   it("accepts postgres:// and postgresql:// URLs and treats an empty value as unset", () => {
