@@ -7,6 +7,8 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import type Stripe from "stripe";
+import { afterAll, beforeAll } from "vitest";
+import { forgetStripeClient } from "~/modules/licensing/stripe.server";
 import { and, asc, eq, inArray, like } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import {
@@ -19,6 +21,7 @@ import {
   stripeEvents,
 } from "../../db/schema";
 import { createPartner, createUser, unique, type TestUser } from "./factories";
+import { startStripeStub, type StripeStub } from "./stripe-stub";
 
 /**
  * Test-only environment for licensing: a signing key generated for the
@@ -34,6 +37,29 @@ export function licensingTestEnv(opts: { stripe?: boolean } = {}): void {
     process.env.STRIPE_SECRET_KEY = "sk_test_licensing_domain_tests";
     process.env.STRIPE_WEBHOOK_SECRET = "whsec_licensing_domain_tests";
   }
+}
+
+/**
+ * Call at the top level of a test file: starts the local Stripe stub before
+ * the file's tests and points the licensing module at it (STRIPE_* in the
+ * environment, which env() reads on first use; the cached SDK client
+ * forgotten), stops it after them. Returns the running stub.
+ */
+export function setupStripeStub(): () => StripeStub {
+  let stub: StripeStub | undefined;
+  beforeAll(async () => {
+    stub = await startStripeStub();
+    Object.assign(process.env, stub.env());
+    forgetStripeClient();
+  });
+  afterAll(async () => {
+    forgetStripeClient();
+    await stub?.stop();
+  });
+  return () => {
+    if (!stub) throw new Error("the Stripe stub runs from beforeAll on");
+    return stub;
+  };
 }
 
 export interface LicensingPartner {

@@ -6,9 +6,8 @@
  * expiry makes a new one), and invoice billing through a Stripe Invoice
  * whose `invoice.paid` event fulfills the order.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { billOrderByStripeInvoice, createOrder, startCheckout } from "~/modules/licensing/orders.server";
-import { forgetStripeClient } from "~/modules/licensing/stripe.server";
 import { handleStripeEvent } from "~/modules/licensing/webhook.server";
 import { createUser, setupTestDb, type TestUser } from "../../support/factories";
 import {
@@ -17,26 +16,20 @@ import {
   licensingTestEnv,
   orderInput,
   orderRow,
+  setupStripeStub,
   type LicensingPartner,
 } from "../../support/licensing-factories";
-import { checkoutEvent, invoicePaidEvent, startStripeStub, type StripeStub } from "../../support/stripe-stub";
+import { checkoutEvent, invoicePaidEvent } from "../../support/stripe-stub";
 
 licensingTestEnv();
 const db = setupTestDb();
 
-let stub: StripeStub;
+const stub = setupStripeStub();
 let vendorAdmin: TestUser;
 let reseller: LicensingPartner;
 beforeAll(async () => {
-  stub = await startStripeStub();
-  Object.assign(process.env, stub.env());
-  forgetStripeClient();
   vendorAdmin = await createUser(db(), { role: "vendor_admin" });
   reseller = await licensingPartner(db(), { tier: "gold", invoiceTerms: true });
-});
-afterAll(async () => {
-  forgetStripeClient();
-  await stub?.stop();
 });
 
 const as = (u: TestUser) => ({ userId: u.id, label: u.email, role: u.role, partnerId: u.partnerId, ip: null });
@@ -65,8 +58,8 @@ describe("Stripe calls", () => {
       baseUrl: "https://portal.test",
     });
     expect(again.sessionId).toBe(first.sessionId);
-    expect(stub.sessions).toHaveLength(1);
-    const session = stub.session(first.sessionId);
+    expect(stub().sessions).toHaveLength(1);
+    const session = stub().session(first.sessionId);
     expect(session.lineItems.map((l) => [l.currency, l.unitAmount, l.quantity])).toEqual([
       ["jpy", 2310, 50],
       ["jpy", 462_000, 1],
@@ -84,9 +77,9 @@ describe("Stripe calls", () => {
       baseUrl: "https://portal.test",
     });
     expect(retry.sessionId).not.toBe(first.sessionId);
-    expect(stub.session(retry.sessionId).idempotencyKey).toBe(`license-order:${order.id}:checkout:2`);
+    expect(stub().session(retry.sessionId).idempotencyKey).toBe(`license-order:${order.id}:checkout:2`);
     expect((await orderRow(db(), order.id)).status).toBe("awaiting_payment");
-    expect((await handleStripeEvent(db(), checkoutEvent(stub.session(retry.sessionId), "completed"))).outcome).toBe(
+    expect((await handleStripeEvent(db(), checkoutEvent(stub().session(retry.sessionId), "completed"))).outcome).toBe(
       "applied",
     );
     expect(await licensesOf(db(), order.id)).toHaveLength(2);
@@ -98,7 +91,7 @@ describe("Stripe calls", () => {
       input: await orderInput(db(), { paymentMethod: "invoice", currency: "EUR" }),
     });
     const billed = await billOrderByStripeInvoice(db(), { actor: as(vendorAdmin), orderId: order.id });
-    const invoice = stub.invoices.find((i) => i.id === billed.invoiceId)!;
+    const invoice = stub().invoices.find((i) => i.id === billed.invoiceId)!;
     expect(invoice.metadata).toMatchObject({ order_id: order.id });
     expect((await orderRow(db(), order.id)).stripeInvoiceId).toBe(billed.invoiceId);
     const result = await handleStripeEvent(db(), invoicePaidEvent(invoice));

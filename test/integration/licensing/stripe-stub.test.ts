@@ -6,32 +6,20 @@
  * invoice, and the SDK's own retry after a 500 does not create twice.
  */
 import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createCheckoutSession,
   createOrderInvoice,
   expireCheckoutSession,
-  forgetStripeClient,
   PaymentProviderError,
   retrieveCheckoutSession,
   stripeClientOptions,
   stripeConfigured,
 } from "~/modules/licensing/stripe.server";
-import { parseStripeForm, startStripeStub, type StripeStub } from "../../support/stripe-stub";
+import { setupStripeStub } from "../../support/licensing-factories";
+import { parseStripeForm } from "../../support/stripe-stub";
 
-let stub: StripeStub;
-
-beforeAll(async () => {
-  stub = await startStripeStub();
-  // Read lazily by env() on first use, which is in the tests below.
-  Object.assign(process.env, stub.env());
-  forgetStripeClient();
-});
-
-afterAll(async () => {
-  forgetStripeClient();
-  await stub?.stop();
-});
+const stub = setupStripeStub();
 
 const order = (orderId: string) => ({
   orderId,
@@ -50,10 +38,10 @@ describe("Checkout Sessions through the SDK", () => {
     expect(stripeConfigured()).toBe(true);
     const created = await createCheckoutSession({ ...order("order-1"), idempotencyKey: "checkout:order-1:1" });
     expect(created.id).toMatch(/^cs_test_/);
-    expect(created.url).toBe(`${stub.url}/c/pay/${created.id}`);
+    expect(created.url).toBe(`${stub().url}/c/pay/${created.id}`);
 
-    const recorded = stub.session(created.id);
-    expect(recorded.authorization).toBe(`Bearer ${stub.secretKey}`);
+    const recorded = stub().session(created.id);
+    expect(recorded.authorization).toBe(`Bearer ${stub().secretKey}`);
     expect(recorded.idempotencyKey).toBe("checkout:order-1:1");
     expect(
       recorded.lineItems.map(({ name, currency, unitAmount, quantity }) => ({ name, currency, unitAmount, quantity })),
@@ -84,19 +72,20 @@ describe("Checkout Sessions through the SDK", () => {
 
   it("answers the same session to a retry with the same idempotency key, creating nothing", async () => {
     const first = await createCheckoutSession({ ...order("order-2"), idempotencyKey: "checkout:order-2:1" });
-    const count = stub.sessions.length;
+    const count = stub().sessions.length;
     const again = await createCheckoutSession({ ...order("order-2"), idempotencyKey: "checkout:order-2:1" });
     expect(again).toEqual(first);
-    expect(stub.sessions.length).toBe(count);
-    expect(stub.requests.filter((r) => r.idempotencyKey === "checkout:order-2:1").map((r) => r.replayed)).toEqual([
-      false,
-      true,
-    ]);
+    expect(stub().sessions.length).toBe(count);
+    expect(
+      stub()
+        .requests.filter((r) => r.idempotencyKey === "checkout:order-2:1")
+        .map((r) => r.replayed),
+    ).toEqual([false, true]);
   });
 
   it("refuses the same idempotency key with other lines as Stripe's idempotency error", async () => {
     await createCheckoutSession({ ...order("order-3"), idempotencyKey: "checkout:order-3:1" });
-    const count = stub.sessions.length;
+    const count = stub().sessions.length;
     const changed = {
       ...order("order-3"),
       lines: [{ name: "Platform Enterprise (12 months)", unitAmount: 1, quantity: 1 }],
@@ -108,17 +97,17 @@ describe("Checkout Sessions through the SDK", () => {
     expect((err as PaymentProviderError).status).toBe(409);
     expect((err as PaymentProviderError).stripeType).toBe("StripeIdempotencyError");
     expect((err as { cause?: unknown }).cause).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
-    expect(stub.sessions.length).toBe(count);
+    expect(stub().sessions.length).toBe(count);
   });
 
   it("survives a 500 by the SDK's own retry under the same key: one session", async () => {
-    const count = stub.sessions.length;
-    stub.failNext(500);
+    const count = stub().sessions.length;
+    stub().failNext(500);
     const created = await createCheckoutSession({ ...order("order-4"), idempotencyKey: "checkout:order-4:1" });
-    expect(stub.sessions.length).toBe(count + 1);
-    const attempts = stub.requests.filter((r) => r.idempotencyKey === "checkout:order-4:1");
+    expect(stub().sessions.length).toBe(count + 1);
+    const attempts = stub().requests.filter((r) => r.idempotencyKey === "checkout:order-4:1");
     expect(attempts.map((r) => r.status)).toEqual([500, 200]);
-    expect(stub.session(created.id).metadata).toEqual({ order_id: "order-4" });
+    expect(stub().session(created.id).metadata).toEqual({ order_id: "order-4" });
   });
 
   it("expires an open session, and refuses to expire it twice", async () => {
@@ -131,8 +120,8 @@ describe("Checkout Sessions through the SDK", () => {
   });
 
   it("gets Stripe's authentication error for a wrong key, which never reaches a session", async () => {
-    const count = stub.sessions.length;
-    const wrong = new Stripe("sk_test_wrongKey0000000000001234", stripeClientOptions({ STRIPE_API_BASE: stub.url }));
+    const count = stub().sessions.length;
+    const wrong = new Stripe("sk_test_wrongKey0000000000001234", stripeClientOptions({ STRIPE_API_BASE: stub().url }));
     const err = await wrong.checkout.sessions
       .create({
         mode: "payment",
@@ -143,7 +132,7 @@ describe("Checkout Sessions through the SDK", () => {
     expect(err).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     expect((err as Error).message).toContain("Invalid API Key provided: sk_test_****1234");
     expect((err as Error).message).not.toContain("wrongKey");
-    expect(stub.sessions.length).toBe(count);
+    expect(stub().sessions.length).toBe(count);
   });
 });
 
@@ -164,7 +153,7 @@ describe("Invoices through the SDK", () => {
     expect(invoice.number).toMatch(/^STUB-/);
     expect(invoice.hostedInvoiceUrl).toContain(invoice.id);
 
-    const stored = stub.invoices.find((i) => i.id === invoice.id)!;
+    const stored = stub().invoices.find((i) => i.id === invoice.id)!;
     expect(stored).toMatchObject({
       status: "open",
       currency: "jpy",
@@ -174,12 +163,12 @@ describe("Invoices through the SDK", () => {
       metadata: { order_id: "order-9" },
       customer: invoice.customerId,
     });
-    expect(stub.customers.find((c) => c.id === invoice.customerId)).toMatchObject({
+    expect(stub().customers.find((c) => c.id === invoice.customerId)).toMatchObject({
       email: "billing@distributor.test",
       address: { country: "JP" },
     });
-    const keys = stub.requests
-      .filter((r) => r.idempotencyKey?.startsWith("invoice:order-9"))
+    const keys = stub()
+      .requests.filter((r) => r.idempotencyKey?.startsWith("invoice:order-9"))
       .map((r) => r.idempotencyKey);
     expect(keys).toEqual([
       "invoice:order-9:customer",

@@ -5,9 +5,8 @@
  * amount before tax, so a taxed payment fulfills the order and a full
  * refund (tax included) revokes it.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { billOrderByStripeInvoice, createOrder, startCheckout } from "~/modules/licensing/orders.server";
-import { forgetStripeClient } from "~/modules/licensing/stripe.server";
 import { handleStripeEvent } from "~/modules/licensing/webhook.server";
 import { createUser, setupTestDb, type TestUser } from "../../support/factories";
 import {
@@ -16,34 +15,21 @@ import {
   licensingTestEnv,
   orderInput,
   orderRow,
+  setupStripeStub,
   type LicensingPartner,
 } from "../../support/licensing-factories";
-import {
-  chargeRefundedEvent,
-  checkoutEvent,
-  invoicePaidEvent,
-  startStripeStub,
-  STUB_TAX_RATE,
-  type StripeStub,
-} from "../../support/stripe-stub";
+import { chargeRefundedEvent, checkoutEvent, invoicePaidEvent, STUB_TAX_RATE } from "../../support/stripe-stub";
 
 process.env.STRIPE_AUTOMATIC_TAX = "on"; // before anything reads the environment
 licensingTestEnv();
 const db = setupTestDb();
 
-let stub: StripeStub;
+const stub = setupStripeStub();
 let vendorAdmin: TestUser;
 let reseller: LicensingPartner;
 beforeAll(async () => {
-  stub = await startStripeStub();
-  Object.assign(process.env, stub.env());
-  forgetStripeClient();
   vendorAdmin = await createUser(db(), { role: "vendor_admin" });
   reseller = await licensingPartner(db(), { tier: "silver", invoiceTerms: true, country: "AU" });
-});
-afterAll(async () => {
-  forgetStripeClient();
-  await stub?.stop();
 });
 
 const as = (u: TestUser) => ({ userId: u.id, label: u.email, role: u.role, partnerId: u.partnerId, ip: null });
@@ -59,7 +45,7 @@ describe("Stripe Tax on", () => {
       orderId: order.id,
       baseUrl: "https://portal.test",
     });
-    const session = stub.session(sessionId);
+    const session = stub().session(sessionId);
     expect(session.params.automatic_tax).toEqual({ enabled: "true" });
     expect(session.lineItems.length).toBeGreaterThan(0);
     for (const item of session.params.line_items as { price_data: Record<string, unknown> }[]) {
@@ -85,12 +71,12 @@ describe("Stripe Tax on", () => {
       input: await orderInput(db(), { paymentMethod: "invoice", currency: "AUD" }),
     });
     const billed = await billOrderByStripeInvoice(db(), { actor: as(vendorAdmin), orderId: order.id });
-    const invoice = stub.invoices.find((i) => i.id === billed.invoiceId)!;
+    const invoice = stub().invoices.find((i) => i.id === billed.invoiceId)!;
     expect(invoice.automatic_tax).toEqual({ enabled: true, status: "complete" });
     expect(invoice.subtotal).toBe(order.totalMinor);
     expect(invoice.total).toBe(order.totalMinor + Math.round(order.totalMinor * STUB_TAX_RATE));
-    expect(stub.customers.find((c) => c.id === invoice.customer)).toMatchObject({ address: { country: "AU" } });
-    const items = stub.requests.filter((r) => r.path === "/v1/invoiceitems" && r.params.invoice === invoice.id);
+    expect(stub().customers.find((c) => c.id === invoice.customer)).toMatchObject({ address: { country: "AU" } });
+    const items = stub().requests.filter((r) => r.path === "/v1/invoiceitems" && r.params.invoice === invoice.id);
     expect(items.map((r) => r.params.tax_behavior)).toEqual(items.map(() => "exclusive"));
     expect(items.length).toBeGreaterThan(0);
 
