@@ -8,6 +8,7 @@ import {
 } from "~/modules/licensing/stripe.server";
 import { getDb } from "~/utils/db.server";
 import { apiError, DomainError } from "~/utils/errors.server";
+import { errorSummary } from "~/utils/db-errors.server";
 
 /** Stripe's events are a few kilobytes; anything far bigger is not one. */
 const MAX_BODY_BYTES = 512 * 1024;
@@ -56,7 +57,7 @@ export async function action({ request }: ActionFunctionArgs) {
     const result = await handleStripeEvent(await getDb(), event);
     return Response.json({ received: true, outcome: result.outcome });
   } catch (err) {
-    console.error("[stripe] applying %s (%s) failed: %s", event.id, event.type, (err as Error).message);
+    console.error("[stripe] applying %s (%s) failed: %s", event.id, event.type, errorSummary(err));
     return apiError(new DomainError("webhook_failed", "The event could not be applied; Stripe will retry it.", 500));
   }
 }

@@ -30,7 +30,7 @@ import { enqueueMail } from "~/modules/mail/enqueue.server";
 import { agreementStanding } from "~/modules/onboarding/agreement-standing.server";
 import { scopeWhere } from "~/modules/partners/scope.server";
 import { countryName } from "~/utils/countries";
-import { isUniqueViolation } from "~/utils/db-errors.server";
+import { errorSummary, isUniqueViolation } from "~/utils/db-errors.server";
 import { appUrl } from "~/utils/env.server";
 import { ConflictError, ForbiddenError, NotFoundError, RuleError, ValidationError } from "~/utils/errors.server";
 import { fieldErrorsOf } from "~/utils/field-errors";
@@ -491,7 +491,7 @@ export async function expireOverdueOffers(db: Db, now: Date): Promise<ExpiryCoun
         } catch (err) {
           counts.failed += 1;
           failedIds.push(d.offerId);
-          console.warn("[leads] expiring offer %s failed: %s", d.offerId, (err as Error).message);
+          console.warn("[leads] expiring offer %s failed: %s", d.offerId, errorSummary(err));
         }
       }
       return due.length;

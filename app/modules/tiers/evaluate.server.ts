@@ -45,6 +45,7 @@ import {
   type TierStanding,
 } from "./rules";
 import { rulesInForce, type RulesVersion } from "./in-force.server";
+import { errorSummary } from "~/utils/db-errors.server";
 
 /** Who the audit trail names for evaluations nobody asked for (the daily job, an input's change). */
 export const TIER_JOB_ACTOR: Pick<Actor, "userId" | "label" | "ip"> = {
@@ -487,7 +488,7 @@ export async function evaluateAllTiers(db: Db, at: Date): Promise<{ evaluated: n
     } catch (err) {
       // Nothing of the batch was written: once more, one partner per transaction (a failure there is thrown).
       console.warn(
-        `[tiers] daily evaluation of ${batch.length} partners failed as a batch (${err instanceof Error ? err.message : String(err)}); evaluating them one at a time`,
+        `[tiers] daily evaluation of ${batch.length} partners failed as a batch (${errorSummary(err)}); evaluating them one at a time`,
       );
       for (const id of batch) {
         const r = await db.transaction((tx) => reevaluatePartnerTier(tx, { partnerId: id, at, reason: "daily" }));
