@@ -64,10 +64,14 @@ export interface StartOptions {
 function assertBuildCurrent(): void {
   const state = buildState();
   if (state === "missing") {
-    throw new Error("build/server/index.js is missing: run `npm run build` (or the tests through test/run.ts without SKIP_BUILD)");
+    throw new Error(
+      "build/server/index.js is missing: run `npm run build` (or the tests through test/run.ts without SKIP_BUILD)",
+    );
   }
   if (state === "stale") {
-    throw new Error("build/ is older than app/, db/ or vite.config.ts: run `npm run build` (or test/run.ts without SKIP_BUILD) first");
+    throw new Error(
+      "build/ is older than app/, db/ or vite.config.ts: run `npm run build` (or test/run.ts without SKIP_BUILD) first",
+    );
   }
 }
 
@@ -116,18 +120,23 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-/** Children still running when the test process exits are killed with it. */
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
+/**
+ * Children still running when the test process exits are killed with it.
+ * The set lives on globalThis: vitest imports this module afresh for each
+ * test file in the same process, and one exit hook per process is enough.
+ */
+const RUNNING = Symbol.for("portal.test.runningChildren");
 function trackChild(child: ChildProcess): void {
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
+  const holder = globalThis as typeof globalThis & { [RUNNING]?: Set<ChildProcess> };
+  let running = holder[RUNNING];
+  if (!running) {
+    const children = (running = holder[RUNNING] = new Set<ChildProcess>());
     process.once("exit", () => {
-      for (const c of running) killGroup(c, "SIGKILL");
+      for (const c of children) killGroup(c, "SIGKILL");
     });
   }
+  running.add(child);
+  child.once("exit", () => running.delete(child));
 }
 
 interface Launched {
