@@ -37,7 +37,7 @@ function requireLicenseAccess(request: Request, ip: string | null) {
 
 /** Where the keys go again; the request id makes a double submit one mail. */
 const resendFormSchema = z.object({
-  to: z.enum(["both", "partner", "customer"], { errorMap: () => ({ message: "Choose who receives the keys." }) }),
+  to: z.enum(["both", "partner", "customer"], { errorMap: () => ({ message: "Choose who receives the key." }) }),
   requestId: z.string().uuid().optional(),
 });
 
@@ -87,12 +87,12 @@ type Run = IntentForm<Ctx>["run"];
 const forms = {
   resend: {
     schema: resendFormSchema,
-    // The keys of the license's order go again (resendKeys works per order; the page passes the license's order).
+    // This license's key goes again (getLicense scopes it: another partner's license is 404).
     run: (async (ctx, id, value: z.infer<typeof resendFormSchema>) => {
       const license = await getLicense(ctx.db, { actor: ctx.actor, licenseId: id });
-      return resendKeys(ctx.db, { actor: ctx.actor, orderId: license.orderId, input: value });
+      return resendKeys(ctx.db, { actor: ctx.actor, orderId: license.orderId, licenseId: license.id, input: value });
     }) as Run,
-    done: "The keys are on their way by mail.",
+    done: "The key is on its way by mail.",
   },
   revoke: {
     schema: revokeSchema,
@@ -218,11 +218,11 @@ export default function LicenseDetailPage() {
               <ActionDialog
                 intent="resend"
                 label="Send the key mail again…"
-                title="Send the keys again"
+                title="Send the key again"
                 hasErrors={intentHasErrors(actionData, "resend")}
                 secondary
               >
-                <p className="muted">The mail carries every active key of order {l.orderRef}.</p>
+                <p className="muted">The mail carries this license's key (order {l.orderRef}).</p>
                 <Form method="post" {...getFormProps(resendForm)} className="stack">
                   <FormErrors errors={resendForm.errors} id={resendForm.errorId} />
                   <input
@@ -231,7 +231,7 @@ export default function LicenseDetailPage() {
                   />
                   <SelectField label="Send to" field={resendFields.to} options={toOptions} />
                   <button type="submit" name="intent" value="resend" disabled={busy}>
-                    Send the keys
+                    Send the key
                   </button>
                 </Form>
               </ActionDialog>

@@ -304,13 +304,13 @@ export type KeyMailTarget = "partner" | "customer";
  * partner's people (admins and whoever ordered) and to the end customer's
  * technical contact. A delivery is keyed `license-keys:<order>:<target>` (a
  * repeated fulfillment never queues it twice); a resend carries its request
- * id (`license-keys:<order>:<target>:resend:<request>`). Returns the number
- * of messages queued.
+ * id (`license-keys:<order>:<target>:resend:<request>`) and may carry one
+ * license's key only. Returns the number of messages queued.
  */
 export async function queueKeyMails(
   tx: Db,
   order: LicenseOrder,
-  opts: { kind: "delivery" } | { kind: "resend"; requestId: string; targets: KeyMailTarget[] },
+  opts: { kind: "delivery" } | { kind: "resend"; requestId: string; targets: KeyMailTarget[]; licenseId?: string },
 ): Promise<number> {
   const rows = await tx
     .select({
@@ -324,7 +324,13 @@ export async function queueKeyMails(
     .from(licenses)
     .innerJoin(products, eq(products.id, licenses.productId))
     .innerJoin(licenseOrderLines, eq(licenseOrderLines.id, licenses.orderLineId))
-    .where(and(eq(licenses.orderId, order.id), eq(licenses.status, "active")))
+    .where(
+      and(
+        eq(licenses.orderId, order.id),
+        eq(licenses.status, "active"),
+        opts.kind === "resend" && opts.licenseId ? eq(licenses.id, opts.licenseId) : undefined,
+      ),
+    )
     .orderBy(asc(licenseOrderLines.position));
   if (rows.length === 0) return 0;
   const partnerName = await partnerNameOf(tx, order.partnerId);

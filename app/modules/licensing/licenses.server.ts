@@ -23,17 +23,19 @@ const resendSchema = z.object({
 });
 
 /**
- * Sends a fulfilled order's active keys again (the partner's own order) to
- * the partner's people, the end customer's technical contact or both. Each
- * request is its own mail (dedupe key `license-keys:<order>:<target>:resend:<request id>`);
- * the same request id never sends twice. Returns how many mails were queued.
+ * Sends a fulfilled order's active keys again (the partner's own order), or
+ * only the key of `licenseId` (one of the order's), to the partner's people,
+ * the end customer's technical contact or both. Each request is its own mail
+ * (dedupe key `license-keys:<order>:<target>:resend:<request id>`); the same
+ * request id never sends twice. Returns how many mails were queued.
  */
 export async function resendKeys(
   db: Db,
-  args: { actor: Actor; orderId: string; input?: unknown },
+  args: { actor: Actor; orderId: string; licenseId?: string; input?: unknown },
 ): Promise<{ queued: number; requestId: string }> {
   const partnerId = assertOrderer(args.actor);
   assertId(args.orderId, "Order");
+  if (args.licenseId !== undefined) assertId(args.licenseId, "License");
   const parsed = resendSchema.safeParse(args.input ?? {});
   if (!parsed.success) throw new ValidationError(fieldErrorsOf(parsed.error));
   const requestId = parsed.data.requestId ?? randomUUID();
@@ -45,14 +47,20 @@ export async function resendKeys(
       .where(scopeWhere(scopeOf(args.actor), licenseOrders, eq(licenseOrders.id, args.orderId)));
     if (!order) throw new NotFoundError("Order not found.");
     if (order.status !== "fulfilled") throw new RuleError("Keys are sent once the order is paid and fulfilled.");
-    const queued = await queueKeyMails(tx, order, { kind: "resend", requestId, targets });
-    if (queued === 0) throw new RuleError("This order has no active license to send.");
+    const queued = await queueKeyMails(tx, order, { kind: "resend", requestId, targets, licenseId: args.licenseId });
+    if (queued === 0) {
+      throw new RuleError(
+        args.licenseId
+          ? "This license is not active: its key is not sent."
+          : "This order has no active license to send.",
+      );
+    }
     await recordAudit(tx, args.actor, {
       action: "license.keys_resent",
       subjectType: "license_order",
       subjectId: order.id,
       partnerId,
-      after: { to: parsed.data.to, requestId },
+      after: { to: parsed.data.to, requestId, ...(args.licenseId ? { licenseId: args.licenseId } : {}) },
     });
     return { queued, requestId };
   });

@@ -89,6 +89,38 @@ describe("resend and revoke", () => {
     );
   });
 
+  it("resends one license's key only, from its page's request, and never a revoked one", async () => {
+    const order = await paidOrder(distributor, {
+      lines: [
+        { sku: "MSE-STD-12", seats: 50 },
+        { sku: "SRL-PERP", seats: 1 },
+      ],
+    });
+    const [first, second] = await licensesOf(db(), order.id);
+    await resendKeys(db(), {
+      actor: as(distributor.admin),
+      orderId: order.id,
+      licenseId: second!.id,
+      input: { to: "customer", requestId: "one-key" },
+    });
+    const [mail] = await mailsLike(db(), `license-keys:${order.id}:customer:resend:one-key`);
+    expect(mail!.text).toContain(second!.key);
+    expect(mail!.text).not.toContain(first!.key);
+    expect(mail!.html).toContain(second!.key);
+    expect(mail!.html).not.toContain(first!.key);
+
+    await revokeLicense(db(), { actor: as(vendorAdmin), licenseId: second!.id, input: { reason: "Refunded line" } });
+    expect(
+      await rejection(resendKeys(db(), { actor: as(distributor.admin), orderId: order.id, licenseId: second!.id })),
+    ).toBeInstanceOf(RuleError);
+    // A license of another order is not among this order's keys.
+    const other = await paidOrder(distributor);
+    const [foreign] = await licensesOf(db(), other.id);
+    expect(
+      await rejection(resendKeys(db(), { actor: as(distributor.admin), orderId: order.id, licenseId: foreign!.id })),
+    ).toBeInstanceOf(RuleError);
+  });
+
   it("a vendor license admin revokes a license with a reason; the partner is told", async () => {
     const order = await paidOrder(distributor);
     const [license] = await licensesOf(db(), order.id);

@@ -360,7 +360,7 @@ describe("invoice payment and cancellation", () => {
       as(POLDER_USER),
     );
     expect(resent.status).toBe(200);
-    expect(await html(resent)).toContain("The keys are on their way by mail.");
+    expect(await html(resent)).toContain("The key is on its way by mail.");
 
     const revoked = await postForm(
       server,
