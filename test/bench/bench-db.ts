@@ -1,7 +1,7 @@
 /**
  * What the benchmarks share: a throwaway PostgreSQL cluster with one migrated
  * database, the app's handle on it and a raw client for generating data in
- * SQL; the machine's description; medians and number formats.
+ * SQL; the machine's description; command-line options, medians and number formats.
  */
 import os from "node:os";
 import pg from "pg";
@@ -49,7 +49,22 @@ export async function benchDatabase(name: string, opts: { poolSize: number }): P
   };
 }
 
-export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** A positive whole-number option from the command line, `--name=1_000` or `--name 1000`; `fallback` when absent. */
+export function arg(name: string, fallback: number): number {
+  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (i < 0) return fallback;
+  const raw = process.argv[i]!.includes("=") ? process.argv[i]!.split("=")[1] : process.argv[i + 1];
+  const value = Number(String(raw).replace(/_/g, ""));
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+  return Math.floor(value);
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
 export const f0 = (x: number) => Math.round(x).toLocaleString("en");
 
 /** Runs a benchmark's main and exits with its outcome (the pools and clusters it started are closed by then). */

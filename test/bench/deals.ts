@@ -41,16 +41,7 @@ import {
   type MatchQuery,
 } from "../../app/modules/deals/conflicts.server";
 import { normalizeCompanyName } from "../../app/modules/deals/normalize";
-import { benchDatabase, runBench } from "./bench-db";
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-  if (i < 0) return fallback;
-  const raw = process.argv[i]!.includes("=") ? process.argv[i]!.split("=")[1] : process.argv[i + 1];
-  const value = Number(String(raw).replace(/_/g, ""));
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return Math.floor(value);
-}
+import { arg, benchDatabase, runBench } from "./bench-db";
 
 const N = arg("n", 1_000_000);
 const PARTNERS = arg("partners", 2000);

@@ -27,15 +27,8 @@
  */
 import type { Ctx } from "../../app/modules/auth/actor";
 import { routeLead, routeLeads } from "../../app/modules/leads/route.server";
-import { benchDatabase, f0, median, runBench } from "./bench-db";
+import { arg, benchDatabase, f0, median, runBench } from "./bench-db";
 
-function arg(name: string, fallback: number): number {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  if (!hit) return fallback;
-  const v = Number(hit.split("=")[1]!.replace(/_/g, ""));
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return Math.floor(v);
-}
 const LEADS = arg("leads", 100_000);
 const PARTNERS = arg("partners", 2000);
 const SAMPLE = Math.min(arg("sample", 2000), LEADS);

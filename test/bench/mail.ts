@@ -37,13 +37,7 @@ import { ensurePostgresInstalled, startCluster } from "../support/postgres";
 import { startRelay } from "../support/sendmail";
 import { startSink } from "../support/smtp-sink";
 import { createTemplateDatabase, createTestDatabase } from "../support/test-db";
-
-function arg(name: string, fallback: number): number {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = hit ? Number(hit.split("=")[1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
-  return value;
-}
+import { arg, median, runBench } from "./bench-db";
 
 const N = arg("n", 2000);
 const ROUNDS = arg("rounds", 3);
@@ -53,11 +47,6 @@ const LAT_N = arg("lat-n", 500);
 const RATE = arg("rate", 50);
 const TEMPLATE = "bench_template";
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 /** Nearest-rank percentile. */
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -132,7 +121,10 @@ async function main() {
 
         // 2. Direct: the same messages, straight into a pooled nodemailer transport.
         const raws = await Promise.all(
-          rows.map(async (m) => ({ m, raw: await composeRaw(m as RenderedMessage, [{ address: m.toAddress, name: m.toName }]) })),
+          rows.map(async (m) => ({
+            m,
+            raw: await composeRaw(m as RenderedMessage, [{ address: m.toAddress, name: m.toName }]),
+          })),
         );
         const transporter = nodemailer.createTransport({ url: relay.url, pool: true, maxConnections: 4 } as never);
         const base = sink.received.length;
@@ -241,10 +233,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

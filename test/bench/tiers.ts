@@ -22,7 +22,7 @@
  *   npm run bench:tiers -- [--partners=2000] [--runs=3]
  */
 import { whatIf } from "../../app/modules/tiers/admin.server";
-import { benchDatabase, f0, median, runBench } from "./bench-db";
+import { arg, benchDatabase, f0, median, runBench } from "./bench-db";
 import {
   evaluateAllTiers,
   partnerFigures,
@@ -30,13 +30,6 @@ import {
   rulesInForce,
 } from "../../app/modules/tiers/evaluate.server";
 
-function arg(name: string, fallback: number): number {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  if (!hit) return fallback;
-  const v = Number(hit.split("=")[1]!.replace(/_/g, ""));
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return Math.floor(v);
-}
 const PARTNERS = arg("partners", 2000);
 const RUNS = arg("runs", 3);
 
