@@ -817,17 +817,7 @@ function offerDigests(inputs: EnqueueInput<"lead-offer">[]): EnqueueInput<"lead-
         data: {
           recipientName: first.data.recipientName,
           partnerName: first.data.partnerName,
-          leads: part.map(({ data: d }) => ({
-            leadRef: d.leadRef,
-            companyName: d.companyName,
-            location: d.location,
-            interest: d.interest,
-            message: d.message,
-            acceptBy: d.acceptBy,
-            acceptUrl: d.acceptUrl,
-            declineUrl: d.declineUrl,
-            leadUrl: d.leadUrl,
-          })),
+          leads: part.map(({ data: { recipientName: _name, partnerName: _partner, ...lead } }) => lead),
         },
         // The first lead's key, under the digest's name: unique per recipient and chunk.
         dedupeKey: first.dedupeKey.replace(/^lead-offer:/, "lead-offers:"),

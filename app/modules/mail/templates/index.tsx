@@ -1,8 +1,24 @@
 import { Button, Link, Section, Text } from "@react-email/components";
 import type { ReactElement } from "react";
-import { MailLayout, buttonStyle, textStyle } from "./layout";
+import { buttonStyle, MailLayout, quoteStyle, textStyle } from "./layout";
 import { tierTemplates, type TierTemplateData } from "./tiers";
 import { licensingTemplates, type LicensingTemplateData } from "./licensing";
+
+/** A lead as an offer mail shows it, with its signed accept and decline links. */
+export interface OfferedLead {
+  leadRef: string;
+  companyName: string;
+  /** "Japan", "United States (Colorado)" */
+  location: string;
+  /** Product interest and seats, or "" when unknown. */
+  interest: string;
+  message: string;
+  /** In the partner's time zone, e.g. "Tue 1 Dec 2026, 15:00 (Asia/Tokyo)". */
+  acceptBy: string;
+  acceptUrl: string;
+  declineUrl: string;
+  leadUrl: string;
+}
 
 /**
  * Every notification the portal sends: its subject and its React body.
@@ -68,38 +84,9 @@ export interface TemplateData extends LicensingTemplateData {
   /** Something for the channel team to review (a new or changed registration, an appeal, an extension request). */
   "deal-review": { partnerName: string; customerName: string; headline: string; message: string; reviewUrl: string };
   /** A lead offered to a partner: critical, with signed one-click links (one mail per recipient). */
-  "lead-offer": {
-    recipientName: string;
-    partnerName: string;
-    leadRef: string;
-    companyName: string;
-    /** "Japan", "United States (Colorado)" */
-    location: string;
-    /** Product interest and seats, or "" when unknown. */
-    interest: string;
-    message: string;
-    /** In the partner's time zone, e.g. "Tue 1 Dec 2026, 15:00 (Asia/Tokyo)". */
-    acceptBy: string;
-    acceptUrl: string;
-    declineUrl: string;
-    leadUrl: string;
-  };
+  "lead-offer": OfferedLead & { recipientName: string; partnerName: string };
   /** Several leads offered to a partner by one bulk routing: one mail per recipient, each lead with its own links. */
-  "lead-offers": {
-    recipientName: string;
-    partnerName: string;
-    leads: {
-      leadRef: string;
-      companyName: string;
-      location: string;
-      interest: string;
-      message: string;
-      acceptBy: string;
-      acceptUrl: string;
-      declineUrl: string;
-      leadUrl: string;
-    }[];
-  };
+  "lead-offers": { recipientName: string; partnerName: string; leads: OfferedLead[] };
   /** Half the SLA has passed without an answer. */
   "lead-offer-reminder": {
     recipientName: string;
@@ -269,9 +256,7 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
       <MailLayout preview="We need more information" portalUrl={portalUrl}>
         <Text style={textStyle}>Hello {d.contactName},</Text>
         <Text style={textStyle}>Our channel team needs more information to review your application:</Text>
-        <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
-          {d.message}
-        </Text>
+        <Text style={quoteStyle}>{d.message}</Text>
         <Button href={d.statusUrl} style={buttonStyle}>
           Answer on the application page
         </Button>
@@ -302,9 +287,7 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
           Thank you for your interest. After review, we cannot accept {d.companyName} into the partner programme at this
           time, for this reason:
         </Text>
-        <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
-          {d.reason}
-        </Text>
+        <Text style={quoteStyle}>{d.reason}</Text>
       </MailLayout>
     ),
   },
@@ -381,11 +364,7 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
               ? `${d.partnerName} is suspended from the partner programme: its users cannot sign in until it is reinstated.`
               : `${d.partnerName}'s membership of the partner programme has ended. Its records are kept, but nobody can sign in any more.`}
         </Text>
-        {d.reason ? (
-          <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
-            {d.reason}
-          </Text>
-        ) : null}
+        {d.reason ? <Text style={quoteStyle}>{d.reason}</Text> : null}
         <Text style={textStyle}>Questions? Contact your channel manager.</Text>
       </MailLayout>
     ),
@@ -452,11 +431,7 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
         <Text style={textStyle}>
           Your deal registration for {d.customerName}: {d.headline}.
         </Text>
-        {d.message ? (
-          <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
-            {d.message}
-          </Text>
-        ) : null}
+        {d.message ? <Text style={quoteStyle}>{d.message}</Text> : null}
         <Button href={d.dealUrl} style={buttonStyle}>
           Open the registration
         </Button>
@@ -472,11 +447,7 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
         <Text style={textStyle}>
           {d.partnerName} — {d.customerName}: {d.headline}.
         </Text>
-        {d.message ? (
-          <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
-            {d.message}
-          </Text>
-        ) : null}
+        {d.message ? <Text style={quoteStyle}>{d.message}</Text> : null}
         <Button href={d.reviewUrl} style={buttonStyle}>
           Review it
         </Button>
@@ -498,11 +469,7 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
           A new lead is offered to {d.partnerName}: {d.companyName}, {d.location}
           {d.interest ? ` — ${d.interest}` : ""}.
         </Text>
-        {d.message ? (
-          <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
-            {d.message}
-          </Text>
-        ) : null}
+        {d.message ? <Text style={quoteStyle}>{d.message}</Text> : null}
         <Text style={textStyle}>
           Accept it by {d.acceptBy}; after that it is offered to another partner. The contact details show once you
           accept.
@@ -546,13 +513,7 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
               , {l.location}
               {l.interest ? ` — ${l.interest}` : ""}. Accept by {l.acceptBy}.
             </Text>
-            {l.message ? (
-              <Text
-                style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}
-              >
-                {l.message}
-              </Text>
-            ) : null}
+            {l.message ? <Text style={quoteStyle}>{l.message}</Text> : null}
             <Button href={l.acceptUrl} style={buttonStyle}>
               Accept {l.leadRef}
             </Button>
@@ -607,11 +568,7 @@ export const templates: { [K in TemplateName]: Definition<K> } = {
         <Text style={textStyle}>
           {d.leadRef} — {d.companyName}, {d.location}: {d.headline}.
         </Text>
-        {d.message ? (
-          <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
-            {d.message}
-          </Text>
-        ) : null}
+        {d.message ? <Text style={quoteStyle}>{d.message}</Text> : null}
         <Button href={d.leadUrl} style={buttonStyle}>
           Open the lead
         </Button>

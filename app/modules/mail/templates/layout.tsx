@@ -3,7 +3,13 @@ import type { ReactNode } from "react";
 
 const brand = {
   body: { backgroundColor: "#f4f6f8", fontFamily: "Helvetica, Arial, sans-serif", margin: 0, padding: "24px 0" },
-  container: { backgroundColor: "#ffffff", borderRadius: "8px", margin: "0 auto", maxWidth: "560px", padding: "24px 32px" },
+  container: {
+    backgroundColor: "#ffffff",
+    borderRadius: "8px",
+    margin: "0 auto",
+    maxWidth: "560px",
+    padding: "24px 32px",
+  },
   header: { color: "#0b4f6c", fontSize: "18px", fontWeight: 700, margin: "0 0 16px" },
   footer: { color: "#6b7280", fontSize: "12px", lineHeight: "18px" },
 };
@@ -20,6 +26,13 @@ export const buttonStyle = {
 };
 
 export const textStyle = { color: "#1f2937", fontSize: "15px", lineHeight: "22px" };
+/** Someone's own words quoted in a mail (a message, a reason), line breaks kept. */
+export const quoteStyle = {
+  ...textStyle,
+  whiteSpace: "pre-wrap",
+  borderLeft: "3px solid #94a3b8",
+  paddingLeft: "12px",
+};
 
 export function MailLayout({
   preview,

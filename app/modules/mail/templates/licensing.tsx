@@ -1,6 +1,6 @@
 import { Button, Link, Section, Text } from "@react-email/components";
 import type { ReactElement } from "react";
-import { MailLayout, buttonStyle, textStyle } from "./layout";
+import { buttonStyle, MailLayout, quoteStyle, textStyle } from "./layout";
 
 /**
  * License fulfillment's notifications (registered in index.tsx): key
@@ -115,11 +115,7 @@ export const licensingTemplates: { [K in LicensingName]: Definition<K> } = {
         <Text style={textStyle}>
           {d.customerCompany}: {d.headline}.
         </Text>
-        {d.message ? (
-          <Text style={{ ...textStyle, whiteSpace: "pre-wrap", borderLeft: "3px solid #94a3b8", paddingLeft: "12px" }}>
-            {d.message}
-          </Text>
-        ) : null}
+        {d.message ? <Text style={quoteStyle}>{d.message}</Text> : null}
         <Button href={d.url} style={buttonStyle}>
           Open it in the portal
         </Button>
