@@ -85,6 +85,27 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
+/** A text input in a cell of the rules table: labelled for screen readers, marked and followed by its errors. */
+function CellInput({
+  label,
+  errors,
+  ...input
+}: {
+  name: string;
+  label: string;
+  defaultValue: string;
+  errors?: string[];
+  placeholder?: string;
+  inputMode?: "numeric" | "decimal";
+}) {
+  return (
+    <>
+      <input {...input} aria-label={label} aria-invalid={errors ? true : undefined} />
+      <ErrorList errors={errors} />
+    </>
+  );
+}
+
 const movementLabels: Record<PreviewRow["movement"], string> = {
   up: "Moves up",
   down: "Moves down",
@@ -156,13 +177,12 @@ export default function TiersPage() {
                   <th scope="row">Name</th>
                   {editKeys.map((t) => (
                     <td key={t}>
-                      <input
+                      <CellInput
                         name={`${t}Name`}
-                        aria-label={`${columnName(t)}: name`}
+                        label={`${columnName(t)}: name`}
                         defaultValue={v(`${t}Name`)}
-                        aria-invalid={rulesErrors[`${t}Name`] ? true : undefined}
+                        errors={rulesErrors[`${t}Name`]}
                       />
-                      <ErrorList errors={rulesErrors[`${t}Name`]} />
                       {t === BASE_TIER ? (
                         <div className="muted">The base tier: always first, never removed.</div>
                       ) : (
@@ -182,22 +202,20 @@ export default function TiersPage() {
                     </td>
                   ))}
                   <td>
-                    <input
+                    <CellInput
                       name="newKey"
-                      aria-label="New tier: key"
+                      label="New tier: key"
                       placeholder="key, e.g. platinum"
                       defaultValue={kept?.newKey ?? ""}
-                      aria-invalid={rulesErrors.newKey ? true : undefined}
+                      errors={rulesErrors.newKey}
                     />
-                    <ErrorList errors={rulesErrors.newKey} />
-                    <input
+                    <CellInput
                       name="newName"
-                      aria-label="New tier: name"
+                      label="New tier: name"
                       placeholder="name, e.g. Platinum"
                       defaultValue={kept?.newName ?? ""}
-                      aria-invalid={rulesErrors.newName ? true : undefined}
+                      errors={rulesErrors.newName}
                     />
-                    <ErrorList errors={rulesErrors.newName} />
                     <select
                       name="newAbove"
                       aria-label="New tier: place"
@@ -233,24 +251,26 @@ export default function TiersPage() {
                       return (
                         <td key={t}>
                           {kind === "textarea" ? (
-                            <textarea
-                              name={name}
-                              aria-label={`${tierLabel}: ${label}`}
-                              defaultValue={v(name)}
-                              rows={3}
-                              style={{ width: "100%", minWidth: "14rem" }}
-                              aria-invalid={errors ? true : undefined}
-                            />
+                            <>
+                              <textarea
+                                name={name}
+                                aria-label={`${tierLabel}: ${label}`}
+                                defaultValue={v(name)}
+                                rows={3}
+                                style={{ width: "100%", minWidth: "14rem" }}
+                                aria-invalid={errors ? true : undefined}
+                              />
+                              <ErrorList errors={errors} />
+                            </>
                           ) : (
-                            <input
+                            <CellInput
                               name={name}
-                              aria-label={`${tierLabel}: ${label}`}
+                              label={`${tierLabel}: ${label}`}
                               defaultValue={v(name)}
                               inputMode={kind === "number" ? "numeric" : "decimal"}
-                              aria-invalid={errors ? true : undefined}
+                              errors={errors}
                             />
                           )}
-                          <ErrorList errors={errors} />
                         </td>
                       );
                     })}
