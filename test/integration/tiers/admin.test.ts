@@ -22,17 +22,16 @@ import {
   DAY,
   certifiedPerson,
   changesOf,
-  insertRules,
   paidOrder,
   stateOf,
   testRules,
   tierAudits,
   tierIn,
-  tierCourses,
   tierMails,
   tierOf,
   tierPartner,
   wonDeal,
+  tierWorld,
   type TestCourse,
 } from "./tier-fixtures";
 
@@ -44,8 +43,7 @@ let manager: TestUser;
 const T = new Date("2031-05-04T10:00:00Z");
 
 beforeAll(async () => {
-  ({ relay, tls } = await tierCourses(db()));
-  await insertRules(db(), 100, new Date("2030-01-01T00:00:00Z"), testRules(relay.key, tls.key));
+  ({ relay, tls } = await tierWorld(db()));
   admin = await createUser(db(), { role: "vendor_admin" });
   manager = await createUser(db(), { role: "channel_manager" });
 });

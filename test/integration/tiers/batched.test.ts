@@ -33,13 +33,11 @@ import {
   certifiedPerson,
   changesOf,
   exchangeRate,
-  insertRules,
   paidOrder,
   stateOf,
-  testRules,
-  tierCourses,
   tierOf,
   wonDeal,
+  tierWorld,
   type TestCourse,
 } from "./tier-fixtures";
 
@@ -50,8 +48,7 @@ const T = new Date("2031-03-15T12:00:00Z");
 const ago = (days: number) => new Date(T.getTime() - days * DAY);
 
 beforeAll(async () => {
-  ({ relay, tls } = await tierCourses(db()));
-  await insertRules(db(), 100, new Date("2030-01-01T00:00:00Z"), testRules(relay.key, tls.key));
+  ({ relay, tls } = await tierWorld(db()));
   // EUR changes rate during the window; JPY has one rate; AUD has none (its orders are left out and named).
   await exchangeRate(db(), "EUR", 1.2, "2029-01-01");
   await exchangeRate(db(), "EUR", 1.05, "2030-09-01");

@@ -24,14 +24,13 @@ import {
   DAY,
   certifiedPerson,
   changesOf,
-  insertRules,
   paidOrder,
   platinumTier,
   testRules,
-  tierCourses,
   tierOf,
   tierPartner,
   wonDeal,
+  tierWorld,
   type TestCourse,
 } from "./tier-fixtures";
 
@@ -43,8 +42,7 @@ let manager: TestUser;
 const T = new Date("2031-06-01T10:00:00Z");
 
 beforeAll(async () => {
-  ({ relay, tls } = await tierCourses(db()));
-  await insertRules(db(), 200, new Date("2030-01-01T00:00:00Z"), testRules(relay.key, tls.key));
+  ({ relay, tls } = await tierWorld(db(), 200));
   admin = await createUser(db(), { role: "vendor_admin" });
   manager = await createUser(db(), { role: "channel_manager" });
 });

@@ -13,13 +13,11 @@ import {
   DAY,
   certifiedPerson,
   changesOf,
-  insertRules,
   paidOrder,
-  testRules,
-  tierCourses,
   tierOf,
   tierPartner,
   wonDeal,
+  tierWorld,
   type TestCourse,
 } from "./tier-fixtures";
 
@@ -28,9 +26,7 @@ let relay: TestCourse;
 const T = new Date("2031-06-01T09:00:00Z");
 
 beforeAll(async () => {
-  let tls: TestCourse;
-  ({ relay, tls } = await tierCourses(db()));
-  await insertRules(db(), 100, new Date("2030-01-01T00:00:00Z"), testRules(relay.key, tls.key));
+  ({ relay } = await tierWorld(db()));
 });
 
 /** Transactions of this database waiting for a lock. */

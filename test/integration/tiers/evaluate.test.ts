@@ -18,16 +18,14 @@ import {
   certifiedPerson,
   changesOf,
   exchangeRate,
-  insertRules,
   paidOrder,
   stateOf,
-  testRules,
   tierAudits,
-  tierCourses,
   tierMails,
   tierOf,
   tierPartner,
   wonDeal,
+  tierWorld,
   type TestCourse,
 } from "./tier-fixtures";
 
@@ -36,8 +34,7 @@ let relay: TestCourse;
 let tls: TestCourse;
 
 beforeAll(async () => {
-  ({ relay, tls } = await tierCourses(db()));
-  await insertRules(db(), 100, new Date("2030-01-01T00:00:00Z"), testRules(relay.key, tls.key));
+  ({ relay, tls } = await tierWorld(db()));
 });
 
 const at = (iso: string) => new Date(iso);

@@ -10,17 +10,7 @@ import { reevaluatePartnerTier } from "~/modules/tiers/evaluate.server";
 import { partnerScorecard, vendorScorecard } from "~/modules/tiers/scorecard.server";
 import { ForbiddenError } from "~/utils/errors.server";
 import { createUser, ctxFor, rejection, setupTestDb } from "../../support/factories";
-import {
-  DAY,
-  certifiedPerson,
-  insertRules,
-  paidOrder,
-  testRules,
-  tierCourses,
-  tierPartner,
-  wonDeal,
-  type TestCourse,
-} from "./tier-fixtures";
+import { DAY, certifiedPerson, paidOrder, tierPartner, wonDeal, tierWorld, type TestCourse } from "./tier-fixtures";
 
 const db = setupTestDb();
 let relay: TestCourse;
@@ -28,8 +18,7 @@ let tls: TestCourse;
 const T = new Date("2031-08-10T10:00:00Z");
 
 beforeAll(async () => {
-  ({ relay, tls } = await tierCourses(db()));
-  await insertRules(db(), 100, new Date("2030-01-01T00:00:00Z"), testRules(relay.key, tls.key));
+  ({ relay, tls } = await tierWorld(db()));
 });
 
 describe("partner scorecard", () => {

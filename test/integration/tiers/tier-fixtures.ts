@@ -118,6 +118,13 @@ export async function tierCourses(db: Db) {
   };
 }
 
+/** The usual start of a tier test: the two courses, and testRules as `version` in force since 2030. */
+export async function tierWorld(db: Db, version = 100) {
+  const courses = await tierCourses(db);
+  await insertRules(db, version, new Date("2030-01-01T00:00:00Z"), testRules(courses.relay.key, courses.tls.key));
+  return courses;
+}
+
 /** A partner of `tier` with an admin (who gets the tier mails). */
 export async function tierPartner(db: Db, tier: string, country = "NL") {
   const partner = await createPartner(db, { tier, country });
